@@ -1,0 +1,59 @@
+import { PassThrough } from "node:stream";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import packageJson from "../../package.json" with { type: "json" };
+import { runCli } from "../../src/index.ts";
+
+async function run(argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const code = await runCli(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+describe("spirl-keywrap CLI", () => {
+  it("--version prints the package version", async () => {
+    expect(await run(["--version"])).toEqual({ code: 0, out: `${packageJson.version}\n`, err: "" });
+  });
+
+  it("--help prints usage that names the program", async () => {
+    const { code, out } = await run(["--help"]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Usage: spirl-keywrap <command>/);
+  });
+
+  it("no arguments prints usage", async () => {
+    expect((await run([])).out).toMatch(/^Usage:/);
+  });
+
+  it("an unknown command is a usage error on one line with exit 2", async () => {
+    const { code, out, err } = await run(["frobnicate"]);
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toMatch(
+      /^spirl-keywrap: unknown command 'frobnicate'; expected one of: ([a-z-]+, )*help; see 'spirl-keywrap --help'\n$/,
+    );
+  });
+
+  it("an unknown flag is a usage error naming the flag", async () => {
+    const { code, err } = await run(["--frob"]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/'--frob'/);
+    expect(err.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("the installed bin runs under Node 24 via npx", async () => {
+    const result = await execa("npx", ["--no-install", "spirl-keywrap", "--version"]);
+    expect(result.stdout).toBe(packageJson.version);
+    const node = await execa("npx", ["--no-install", "node", "--version"]);
+    expect(node.stdout).toMatch(/^v24\./);
+  });
+});

@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { parse } from "yaml";
+import { chartDir, helms, runHelm } from "../helpers/helm.ts";
+import { connectCluster } from "../helpers/local-cluster.ts";
+
+const cluster = inject("cluster");
+const exampleValues = join(chartDir, "ci", "example-values.yaml");
+
+interface Deployment {
+  metadata: { name: string; labels: Record<string, string> };
+  spec: { template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> } };
+}
+
+describe.each(helms)("chart installs on a real API server with $name (Helm $major)", ({ name, major }) => {
+  it("creates the Deployment and ServiceAccount with the key vault values, admitted by restricted Pod Security", async () => {
+    const { admin } = await connectCluster(cluster);
+    const namespace = `smoke-h${major}-${randomBytes(3).toString("hex")}`;
+    await admin.json("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: namespace,
+        labels: {
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+        },
+      },
+    });
+
+    const version = await runHelm(name, ["version", "--short"]);
+    expect(version.stdout).toMatch(new RegExp(`^v${major}\\.`));
+
+    const release = "tds";
+    const install = await runHelm(
+      name,
+      ["install", release, chartDir, "--namespace", namespace, "--no-hooks", "-f", exampleValues],
+      { kubeconfig: cluster.kubeconfig },
+    );
+    // Pod Security only warns for Deployments; a warning here means the pod template is not restricted.
+    expect(install.stderr).not.toMatch(/violate PodSecurity/);
+
+    const statusRun = await runHelm(name, ["status", release, "-n", namespace, "-o", "yaml"], {
+      kubeconfig: cluster.kubeconfig,
+    });
+    const status = parse(String(statusRun.stdout));
+    expect(status.info.status).toBe("deployed");
+
+    const deployment = await admin.json<Deployment>(
+      "GET",
+      `/apis/apps/v1/namespaces/${namespace}/deployments/tds-spirl-system`,
+    );
+    expect(deployment.metadata.labels).toMatchObject({
+      "app.kubernetes.io/name": "spirl-system",
+      "app.kubernetes.io/instance": release,
+      "app.kubernetes.io/managed-by": "Helm",
+    });
+    const podSpec = deployment.spec.template.spec as {
+      serviceAccountName: string;
+      containers: { env: { name: string; value: string }[] }[];
+    };
+    expect(podSpec.containers[0]?.env).toEqual([
+      { name: "SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL", value: "https://my-managed-hsm.managedhsm.azure.net/" },
+      { name: "SPIRL_KEYWRAP_AZURE_KEY_NAME", value: "defakto-wrapping-key" },
+    ]);
+    const sa = await admin.json<{ metadata: { name: string } }>(
+      "GET",
+      `/api/v1/namespaces/${namespace}/serviceaccounts/${podSpec.serviceAccountName}`,
+    );
+    expect(sa.metadata.name).toBe("tds-spirl-system");
+
+    // No kubelet runs pods here, so admit the template as a Pod (server dry run): PSA enforces on Pods.
+    const dryRunPod = (spec: unknown) =>
+      admin.request("POST", `/api/v1/namespaces/${namespace}/pods?dryRun=All`, {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "template-check", labels: deployment.spec.template.metadata.labels },
+        spec,
+      });
+    const admitted = await dryRunPod(podSpec);
+    expect(admitted.status, JSON.stringify(admitted.body)).toBe(201);
+    // The same check must be able to fail: a pod that runs as root is refused in this namespace.
+    const refused = await dryRunPod({ containers: [{ name: "root", image: "busybox" }] });
+    expect(refused.status).toBe(403);
+    expect((refused.body as { message: string }).message).toMatch(/violates PodSecurity "restricted:latest"/);
+
+    await runHelm(name, ["uninstall", release, "-n", namespace], { kubeconfig: cluster.kubeconfig });
+    const gone = await admin.request(
+      "GET",
+      `/apis/apps/v1/namespaces/${namespace}/deployments/tds-spirl-system`,
+    );
+    expect(gone.status).toBe(404);
+  });
+});
