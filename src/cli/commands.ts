@@ -1,4 +1,5 @@
 import type { Command } from "./command.ts";
+import { emulatorCommand } from "./emulator-command.ts";
 
 /** Every subcommand, in the order `--help` lists them. Add a command here and nowhere else. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [emulatorCommand];

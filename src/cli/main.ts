@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `--` stops Node from reading a script argument `--env-file` as its own option (nodejs/node#54232),
+// which `spirl-keywrap emulator --env-file PATH` would otherwise trip over.
 // The `spirl-keywrap` executable: everything it does lives in run-cli.ts so tests can call it in-process.
 import { runCli } from "./run-cli.ts";
 

@@ -1,0 +1,78 @@
+import { once } from "node:events";
+import { parseArgs } from "node:util";
+import { type EmulatorConfig, loadEmulatorConfig, startEmulator } from "../emulator/index.ts";
+import type { Command } from "./command.ts";
+import { ExitCode } from "./exit-code.ts";
+
+const help = `Usage: spirl-keywrap emulator [--config FILE] [--env-file PATH] [--port N] [--admin-port N]
+
+Runs a local Azure Managed HSM + Entra ID emulator on 127.0.0.1 until Ctrl-C. Unmodified Azure SDKs
+reach it through HTTPS_PROXY with NODE_EXTRA_CA_CERTS; --env-file writes every variable they need.
+Without --config: dev mode (HSM https://localhsm.managedhsm.azure.net, one workload identity client
+with the Managed HSM Crypto User role).
+
+Options:
+  --config FILE     YAML config (HSMs, keys, clients, federated credentials, role assignments, faults)
+  --env-file PATH   write HTTPS_PROXY, NODE_EXTRA_CA_CERTS, AZURE_* and AZURE_KEYVAULT_URL here
+  --port N          proxy port (default: any free port)
+  --admin-port N    admin API port (default: any free port)
+  -h, --help        show this help
+`;
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535)
+    throw new RangeError(`${flag}: expected a port number 0-65535, got '${value}'`);
+  return parsed;
+}
+
+/** `spirl-keywrap emulator`: starts the emulator and waits for SIGINT or SIGTERM. */
+export const emulatorCommand: Command = {
+  name: "emulator",
+  summary: "Run a local Managed HSM + Entra ID emulator for the unmodified Azure SDKs",
+  async run(argv, io) {
+    let options: { config?: EmulatorConfig; envFile?: string; port?: number; adminPort?: number };
+    try {
+      const { values } = parseArgs({
+        args: [...argv],
+        strict: true,
+        options: {
+          config: { type: "string" },
+          "env-file": { type: "string" },
+          port: { type: "string" },
+          "admin-port": { type: "string" },
+          help: { type: "boolean", short: "h" },
+        },
+      });
+      if (values.help) {
+        io.stdout.write(help);
+        return ExitCode.Ok;
+      }
+      const proxyPort = port(values.port, "--port");
+      const adminPort = port(values["admin-port"], "--admin-port");
+      options = {
+        ...(values["env-file"] !== undefined && { envFile: values["env-file"] }),
+        ...(proxyPort !== undefined && { port: proxyPort }),
+        ...(adminPort !== undefined && { adminPort }),
+      };
+      if (values.config !== undefined) options.config = await loadEmulatorConfig(values.config);
+    } catch (error) {
+      io.stderr.write(`spirl-keywrap emulator: ${(error as Error).message}\n`);
+      return ExitCode.Usage;
+    }
+    try {
+      const emulator = await startEmulator(options);
+      io.stdout.write(
+        `emulator ready: HSM ${emulator.env.AZURE_KEYVAULT_URL}, proxy ${emulator.proxyUrl}, admin ${emulator.adminUrl}` +
+          `${options.envFile === undefined ? "" : `, env in ${options.envFile}`}\n`,
+      );
+      await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
+      await emulator.close();
+      return ExitCode.Ok;
+    } catch (error) {
+      io.stderr.write(`spirl-keywrap emulator: ${(error as Error).message}\n`);
+      return ExitCode.Usage;
+    }
+  },
+};

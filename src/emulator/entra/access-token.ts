@@ -1,0 +1,59 @@
+import { createPublicKey, randomUUID } from "node:crypto";
+import type { ClientRegistration, EntraDirectory } from "./directory.ts";
+import { decodeJwt, signJwt, verifyJwtSignature } from "./jwt.ts";
+
+/** The one resource the emulator issues tokens for. */
+export const managedHsmResource = "https://managedhsm.azure.net";
+/** Token lifetime; the SDK caches tokens until 5 minutes before expiry, so it must be well above that. */
+export const accessTokenLifetimeSeconds = 3599;
+
+/** A v1 app-only access token for Managed HSM, RS256, with `tid`, `oid`, `appid` as Entra issues them. */
+export function issueAccessToken(directory: EntraDirectory, client: ClientRegistration): string {
+  const now = directory.clock.nowSeconds();
+  return signJwt(
+    {
+      aud: managedHsmResource,
+      iss: `https://sts.windows.net/${directory.tenantId}/`,
+      iat: now,
+      nbf: now,
+      exp: now + accessTokenLifetimeSeconds,
+      appid: client.clientId,
+      appidacr: "2",
+      idtyp: "app",
+      oid: client.objectId,
+      sub: client.objectId,
+      tid: directory.tenantId,
+      uti: randomUUID(),
+      ver: "1.0",
+    },
+    directory.signingKey,
+    directory.signingKeyId,
+  );
+}
+
+/** Who a valid bearer token speaks for. */
+export interface Caller {
+  readonly objectId: string;
+  readonly clientId: string;
+}
+
+/** Validates a bearer token (signature, audience, lifetime, tenant); returns the reason it fails, or the caller. */
+export function verifyAccessToken(directory: EntraDirectory, token: string): Caller | string {
+  const jwt = decodeJwt(token);
+  if (jwt === undefined) return "Invalid bearer token: not a JWT.";
+  if (
+    jwt.header.kid !== directory.signingKeyId ||
+    !verifyJwtSignature(jwt, createPublicKey(directory.signingKey))
+  )
+    return "Invalid bearer token: signature validation failed.";
+  const { aud, exp, nbf, tid, oid, appid } = jwt.payload;
+  if (aud !== managedHsmResource)
+    return `Found token with aud=${String(aud)}, but expected aud=${managedHsmResource}.`;
+  const now = directory.clock.nowSeconds();
+  if (typeof exp !== "number" || now >= exp) return "Invalid bearer token: the token is expired.";
+  if (typeof nbf === "number" && now < nbf) return "Invalid bearer token: the token is not yet valid.";
+  if (tid !== directory.tenantId)
+    return `Invalid bearer token: tenant ${String(tid)} does not match the HSM tenant ${directory.tenantId}.`;
+  if (typeof oid !== "string" || typeof appid !== "string") return "Invalid bearer token: no oid or appid.";
+  return { objectId: oid, clientId: appid };
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+
+/** What a fault does to a matching request. */
+export type FaultKind =
+  /** Delay the response by `latencyMs` (an added round trip), then serve it normally. */
+  | "latency"
+  /** `429 Throttled` with `Retry-After: retryAfterSeconds`. */
+  | "throttle"
+  /** `503 ServiceUnavailable`. */
+  | "unavailable"
+  /** Reset the connection without a response. */
+  | "reset"
+  /** Serve the real status with a truncated JSON body. */
+  | "malformed-json"
+  /** Serve the real response with the `kid` of another key (HSM responses only). */
+  | "wrong-kid";
+
+/** A fault as tests describe it (admin API, config, `startEmulator`). */
+export interface FaultInput {
+  readonly kind: FaultKind;
+  /** Operation name from the request log (`encrypt`, `getKey`, `token`, …). Default: every operation. */
+  readonly operation?: string | undefined;
+  /** HSM name; Entra requests have none. Default: every HSM and Entra. */
+  readonly hsm?: string | undefined;
+  /** Hit only the next N matching requests. Default: unlimited. */
+  readonly count?: number | undefined;
+  /** Hit each matching request with this probability (0..1). Default 1. */
+  readonly probability?: number | undefined;
+  /** For `latency`. Default 100. */
+  readonly latencyMs?: number | undefined;
+  /** For `throttle`. Default 1. */
+  readonly retryAfterSeconds?: number | undefined;
+}
+
+/** A fault with its id and how many hits remain. */
+export interface Fault extends FaultInput {
+  readonly id: string;
+  remaining?: number;
+}
+
+const kinds: readonly FaultKind[] = [
+  "latency",
+  "throttle",
+  "unavailable",
+  "reset",
+  "malformed-json",
+  "wrong-kid",
+];
+
+/** The active faults; a request takes every fault that matches it, consuming one use of each. */
+export class FaultPlan {
+  readonly #faults: Fault[] = [];
+  readonly #random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.#random = random;
+  }
+
+  /** Adds a fault; throws `RangeError` naming the bad field. */
+  add(input: FaultInput): Fault {
+    if (!kinds.includes(input.kind)) throw new RangeError(`kind: expected one of ${kinds.join(", ")}`);
+    if (input.count !== undefined && !(Number.isInteger(input.count) && input.count > 0))
+      throw new RangeError(`count: expected a positive integer, got ${input.count}`);
+    if (input.probability !== undefined && !(input.probability >= 0 && input.probability <= 1))
+      throw new RangeError(`probability: expected 0..1, got ${input.probability}`);
+    const fault: Fault = {
+      ...input,
+      id: randomUUID(),
+      ...(input.count !== undefined && { remaining: input.count }),
+    };
+    this.#faults.push(fault);
+    return fault;
+  }
+
+  remove(id: string): boolean {
+    const index = this.#faults.findIndex((fault) => fault.id === id);
+    if (index !== -1) this.#faults.splice(index, 1);
+    return index !== -1;
+  }
+
+  clear(): void {
+    this.#faults.length = 0;
+  }
+
+  list(): readonly Fault[] {
+    return this.#faults;
+  }
+
+  /** The faults this request gets; spent ones are dropped. */
+  take(operation: string, hsm: string | undefined): Fault[] {
+    const hits = this.#faults.filter(
+      (fault) =>
+        (fault.operation === undefined || fault.operation === operation) &&
+        (fault.hsm === undefined || fault.hsm === hsm) &&
+        (fault.probability === undefined || this.#random() < fault.probability),
+    );
+    for (const fault of hits) {
+      if (fault.remaining === undefined) continue;
+      fault.remaining--;
+      if (fault.remaining === 0) this.remove(fault.id);
+    }
+    return hits;
+  }
+}

@@ -1,0 +1,111 @@
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+} from "node:crypto";
+import type { KeyVersion } from "./key-store.ts";
+import { badParameter } from "./service-error.ts";
+
+/** The four key operations the data plane serves, by their URL segment. */
+export type CryptoOperation = "encrypt" | "decrypt" | "wrapKey" | "unwrapKey";
+
+/** Decoded request fields of a key operation (`alg`, `value`, `iv`, `aad`, `tag`). */
+export interface OperationInput {
+  readonly alg: string;
+  readonly value: Buffer;
+  readonly iv?: Buffer;
+  readonly aad?: Buffer;
+  readonly tag?: Buffer;
+}
+
+/** What an operation produced; `iv` and `tag` only for GCM encryption. */
+export interface OperationOutput {
+  readonly value: Buffer;
+  readonly iv?: Buffer;
+  readonly tag?: Buffer;
+}
+
+const gcmBits: Record<string, number> = { A128GCM: 128, A192GCM: 192, A256GCM: 256 };
+const keyWrapBits: Record<string, number> = { A128KW: 128, A192KW: 192, A256KW: 256 };
+const rsaOaepHash: Record<string, string> = { "RSA-OAEP": "sha1", "RSA-OAEP-256": "sha256" };
+/** RFC 3394 default initial value. */
+const keyWrapIv = Buffer.from("A6A6A6A6A6A6A6A6", "hex");
+
+/** Runs one key operation with real cryptography, refusing algorithms the key cannot serve. */
+export function runKeyOperation(
+  operation: CryptoOperation,
+  key: KeyVersion,
+  input: OperationInput,
+): OperationOutput {
+  const gcm = gcmBits[input.alg];
+  if (gcm !== undefined && (operation === "encrypt" || operation === "decrypt"))
+    return aesGcm(operation, requireAes(key, input.alg, gcm), input);
+  const kw = keyWrapBits[input.alg];
+  if (kw !== undefined && (operation === "wrapKey" || operation === "unwrapKey"))
+    return aesKeyWrap(operation, requireAes(key, input.alg, kw), input.value);
+  const hash = rsaOaepHash[input.alg];
+  if (hash !== undefined && key.kty === "RSA-HSM" && key.privateKey !== undefined) {
+    const options = { key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash };
+    if (operation === "encrypt" || operation === "wrapKey")
+      return { value: publicEncrypt({ ...options, key: createPublicKey(key.privateKey) }, input.value) };
+    return { value: decryptOrFail(() => privateDecrypt(options, input.value)) };
+  }
+  throw badParameter(`Algorithm ${input.alg} is not supported for ${operation} with a ${key.kty} key`);
+}
+
+function requireAes(key: KeyVersion, alg: string, bits: number): Buffer {
+  if (key.kty !== "oct-HSM" || key.secret === undefined)
+    throw badParameter(`Algorithm ${alg} is not supported with a ${key.kty} key; it needs an oct-HSM key`);
+  if (key.keySize !== bits)
+    throw badParameter(`Algorithm ${alg} needs a ${bits}-bit key, but the key is ${key.keySize} bits`);
+  return key.secret;
+}
+
+function aesGcm(operation: "encrypt" | "decrypt", secret: Buffer, input: OperationInput): OperationOutput {
+  const cipherName = `aes-${secret.length * 8}-gcm` as "aes-256-gcm";
+  if (operation === "encrypt") {
+    // The service generates the IV; a client IV is ignored (the SDK never sends one for GCM).
+    const iv = randomBytes(12);
+    const cipher = createCipheriv(cipherName, secret, iv, { authTagLength: 16 });
+    if (input.aad !== undefined) cipher.setAAD(input.aad);
+    const value = Buffer.concat([cipher.update(input.value), cipher.final()]);
+    return { value, iv, tag: cipher.getAuthTag() };
+  }
+  const iv = gcmIv(input.iv);
+  if (input.tag?.length !== 16) throw badParameter("The tag must be 16 bytes for AES-GCM decryption");
+  const decipher = createDecipheriv(cipherName, secret, iv, { authTagLength: 16 });
+  decipher.setAuthTag(input.tag);
+  if (input.aad !== undefined) decipher.setAAD(input.aad);
+  return { value: decryptOrFail(() => Buffer.concat([decipher.update(input.value), decipher.final()])) };
+}
+
+/** 12 bytes; a 16-byte IV ending in four zero bytes (2021-era responses) is truncated, as the service accepts it. */
+function gcmIv(iv: Buffer | undefined): Buffer {
+  if (iv?.length === 12) return iv;
+  if (iv?.length === 16 && iv.readUInt32BE(12) === 0) return iv.subarray(0, 12);
+  throw badParameter("The iv must be 12 bytes for AES-GCM decryption");
+}
+
+function aesKeyWrap(operation: "wrapKey" | "unwrapKey", secret: Buffer, value: Buffer): OperationOutput {
+  const cipherName = `id-aes${secret.length * 8}-wrap`;
+  if (operation === "wrapKey") {
+    if (value.length < 16 || value.length % 8 !== 0)
+      throw badParameter("The key to wrap must be a multiple of 8 bytes and at least 16 bytes");
+    const cipher = createCipheriv(cipherName, secret, keyWrapIv);
+    return { value: Buffer.concat([cipher.update(value), cipher.final()]) };
+  }
+  const decipher = createDecipheriv(cipherName, secret, keyWrapIv);
+  return { value: decryptOrFail(() => Buffer.concat([decipher.update(value), decipher.final()])) };
+}
+
+function decryptOrFail(run: () => Buffer): Buffer {
+  try {
+    return run();
+  } catch {
+    throw badParameter("Decryption failed: the ciphertext, iv, tag or aad does not authenticate");
+  }
+}

@@ -1,0 +1,150 @@
+// Raw HTTPS to login.microsoftonline.com through the proxy: the token exchange and its AADSTS errors.
+import { createPublicKey, verify } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { devDefaults } from "../../../src/emulator/index.ts";
+import { useEmulator } from "../../helpers/emulator.ts";
+
+const emulator = useEmulator();
+
+async function exchange(overrides: Record<string, string> = {}, tenant: string = devDefaults.tenantId) {
+  const assertion = await readFile(emulator.handle.env.AZURE_FEDERATED_TOKEN_FILE ?? "", "utf8");
+  return emulator.raw({
+    host: "login.microsoftonline.com",
+    method: "POST",
+    path: `/${tenant}/oauth2/v2.0/token?client-request-id=1`,
+    headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
+    body: new URLSearchParams({
+      client_id: devDefaults.clientId,
+      scope: "https://managedhsm.azure.net/.default",
+      grant_type: "client_credentials",
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion,
+      ...overrides,
+    }).toString(),
+  });
+}
+
+function expectAadsts(
+  response: Awaited<ReturnType<typeof exchange>>,
+  status: number,
+  error: string,
+  code: number,
+) {
+  expect(response.status).toBe(status);
+  const body = response.json as Record<string, unknown>;
+  expect(body).toMatchObject({
+    error,
+    error_codes: [code],
+    error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+  });
+  expect(body.error_description).toMatch(
+    new RegExp(`^AADSTS${code}: .* Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: `),
+  );
+  expect(Object.keys(body).sort()).toEqual(
+    [
+      "correlation_id",
+      "error",
+      "error_codes",
+      "error_description",
+      "error_uri",
+      "timestamp",
+      "trace_id",
+    ].sort(),
+  );
+}
+
+describe("POST /{tenant}/oauth2/v2.0/token", () => {
+  it("exchanges a valid assertion for an RS256 access token with tid, oid, appid and the HSM audience", async () => {
+    const response = await exchange();
+    expect(response.status).toBe(200);
+    const body = response.json as Record<string, unknown>;
+    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599 });
+    const [header, payload, signature] = String(body.access_token).split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({
+      aud: "https://managedhsm.azure.net",
+      tid: devDefaults.tenantId,
+      oid: devDefaults.objectId,
+      appid: devDefaults.clientId,
+    });
+    const jwtHeader = JSON.parse(Buffer.from(header, "base64url").toString()) as Record<string, string>;
+    expect(jwtHeader.alg).toBe("RS256");
+    const keys = await emulator.raw({
+      host: "login.microsoftonline.com",
+      method: "GET",
+      path: `/${devDefaults.tenantId}/discovery/v2.0/keys`,
+    });
+    const jwk = (keys.json as { keys: Record<string, string>[] }).keys.find(
+      (key) => key.kid === jwtHeader.kid,
+    );
+    const publicKey = createPublicKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
+    expect(
+      verify("sha256", Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, "base64url")),
+    ).toBe(true);
+  });
+
+  it("answers a wrong tenant with AADSTS90002", async () => {
+    expectAadsts(await exchange({}, "00000000-0000-4000-8000-000000000000"), 400, "invalid_request", 90002);
+  });
+
+  it("answers an unknown client with AADSTS700016", async () => {
+    expectAadsts(
+      await exchange({ client_id: "00000000-0000-4000-8000-000000000000" }),
+      400,
+      "unauthorized_client",
+      700016,
+    );
+  });
+
+  it("answers a scope for another resource with AADSTS500011", async () => {
+    expectAadsts(
+      await exchange({ scope: "https://vault.azure.net/.default" }),
+      400,
+      "invalid_resource",
+      500011,
+    );
+  });
+
+  it("answers a malformed assertion with AADSTS50027", async () => {
+    expectAadsts(await exchange({ client_assertion: "not-a-jwt" }), 401, "invalid_client", 50027);
+  });
+
+  it("answers a subject without a federated credential with AADSTS700213", async () => {
+    const assertion = emulator.handle.mintAssertion({ subject: "system:serviceaccount:other:intruder" });
+    expectAadsts(await exchange({ client_assertion: assertion }), 401, "invalid_client", 700213);
+  });
+
+  it("answers a wrong audience with AADSTS700212", async () => {
+    const assertion = emulator.handle.mintAssertion({
+      subject: devDefaults.subject,
+      audience: ["https://kubernetes.default.svc"],
+    });
+    expectAadsts(await exchange({ client_assertion: assertion }), 401, "invalid_client", 700212);
+  });
+
+  it("answers an untrusted issuer with AADSTS700211", async () => {
+    const [header, payload, signature] = emulator.handle
+      .mintAssertion({ subject: devDefaults.subject })
+      .split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+    const other = Buffer.from(JSON.stringify({ ...claims, iss: "https://issuer.example" })).toString(
+      "base64url",
+    );
+    expectAadsts(
+      await exchange({ client_assertion: `${header}.${other}.${signature}` }),
+      401,
+      "invalid_client",
+      700211,
+    );
+  });
+
+  it("answers an assertion that the emulator clock sees as expired with AADSTS700024", async () => {
+    emulator.handle.state.clock.advance(2 * 86_400);
+    try {
+      expectAadsts(await exchange(), 401, "invalid_client", 700024);
+    } finally {
+      emulator.handle.state.clock.advance(-2 * 86_400);
+    }
+  });
+});
