@@ -1,23 +1,9 @@
-import { PassThrough } from "node:stream";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
-import { runCli } from "../../src/index.ts";
+import { runCliInProcess } from "../helpers/run-cli-in-process.ts";
 
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  stderr.on("data", (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
+const run = runCliInProcess;
 
 describe("spirl-keywrap CLI", () => {
   it("--version prints the package version", async () => {

@@ -33,9 +33,11 @@ describe.each(helms)("chart installs on a real API server with $name (Helm $majo
     expect(version.stdout).toMatch(new RegExp(`^v${major}\\.`));
 
     const release = "tds";
+    const clientId = "00000000-0000-0000-0000-000000000000";
+    const values = ["-f", exampleValues, "--set", `serviceAccount.workloadIdentity.clientId=${clientId}`];
     const install = await runHelm(
       name,
-      ["install", release, chartDir, "--namespace", namespace, "--no-hooks", "-f", exampleValues],
+      ["install", release, chartDir, "--namespace", namespace, "--no-hooks", ...values],
       { kubeconfig: cluster.kubeconfig },
     );
     // Pod Security only warns for Deployments; a warning here means the pod template is not restricted.
@@ -64,11 +66,40 @@ describe.each(helms)("chart installs on a real API server with $name (Helm $majo
       { name: "SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL", value: "https://my-managed-hsm.managedhsm.azure.net/" },
       { name: "SPIRL_KEYWRAP_AZURE_KEY_NAME", value: "defakto-wrapping-key" },
     ]);
-    const sa = await admin.json<{ metadata: { name: string } }>(
+    const sa = await admin.json<{ metadata: { name: string; annotations: Record<string, string> } }>(
       "GET",
       `/api/v1/namespaces/${namespace}/serviceaccounts/${podSpec.serviceAccountName}`,
     );
     expect(sa.metadata.name).toBe("tds-spirl-system");
+    // Azure Workload Identity: the webhook reads the client id on the SA and only mutates labelled pods.
+    expect(sa.metadata.annotations).toMatchObject({ "azure.workload.identity/client-id": clientId });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ "azure.workload.identity/use": "true" });
+
+    // Bad values stop an upgrade on the schema, and on the template checks when the schema is skipped.
+    const vault = ["--set", "azure.keyVault.url=https://my-vault.vault.azure.net/"];
+    const upgrade = ["upgrade", release, chartDir, "-n", namespace, "--no-hooks", ...values, ...vault];
+    const schemaRefusal = await runHelm(name, upgrade, { kubeconfig: cluster.kubeconfig, reject: false });
+    expect(schemaRefusal.exitCode).toBe(1);
+    expect(String(schemaRefusal.stderr)).toMatch(/values don't meet the specifications of the schema/);
+    const templateRefusal = await runHelm(name, [...upgrade, "--skip-schema-validation"], {
+      kubeconfig: cluster.kubeconfig,
+      reject: false,
+    });
+    expect(templateRefusal.exitCode).toBe(1);
+    expect(String(templateRefusal.stderr)).toContain(
+      "azure.keyVault.url: is a standard Key Vault URL; only Managed HSM is supported for key wrapping;",
+    );
+    const badInstall = await runHelm(
+      name,
+      ["install", "bad", chartDir, "-n", namespace, "--no-hooks", "--set", "azure.keyVault.keyVerison=1"],
+      { kubeconfig: cluster.kubeconfig, reject: false },
+    );
+    expect(badInstall.exitCode).toBe(1);
+    expect(String(badInstall.stderr)).toMatch(/keyVerison/);
+    const history = await runHelm(name, ["history", release, "-n", namespace, "-o", "json"], {
+      kubeconfig: cluster.kubeconfig,
+    });
+    expect(JSON.parse(String(history.stdout))).toHaveLength(1);
 
     // No kubelet runs pods here, so admit the template as a Pod (server dry run): PSA enforces on Pods.
     const dryRunPod = (spec: unknown) =>

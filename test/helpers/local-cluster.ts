@@ -217,8 +217,9 @@ async function waitReady(args: {
 async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Throw-away data: a short grace period, then SIGKILL, so teardown never outlasts vitest's timeout.
   child.kill("SIGTERM");
-  const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
+  const timedOut = await Promise.race([exited.then(() => false), sleep(3_000).then(() => true)]);
   if (timedOut) {
     child.kill("SIGKILL");
     await exited;

@@ -1,0 +1,80 @@
+// `node scripts/bench-validate.ts [runs]`: a cold `spirl-keywrap validate` (a new Node process each run)
+// against `helm lint --strict` and `helm template` on the same chart and values. Prints the median and
+// spread (min-max) of each, and ratios to helm lint. Needs the tools from `npm run tools`.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const chart = `${root}charts/spirl-system`;
+const values = `${chart}/ci/example-values.yaml`;
+const runs = Number(process.argv[2] ?? 9);
+
+// The validate command on its own, without what run-cli.ts imports for the other commands.
+const validateAlone = [
+  "--input-type=module",
+  "-e",
+  `const { validateCommand } = await import(${JSON.stringify(`${root}src/cli/validate-command.ts`)});
+   process.exitCode = await validateCommand.run(["-f", ${JSON.stringify(values)}], process);`,
+];
+const compileCache = mkdtempSync(join(tmpdir(), "spirl-bench-cache-"));
+
+const subjects: { name: string; command: string; args: string[]; env?: Record<string, string> }[] = [
+  {
+    name: "spirl-keywrap validate",
+    command: process.execPath,
+    args: [`${root}src/cli/main.ts`, "validate", "-f", values],
+  },
+  { name: "validate command alone", command: process.execPath, args: validateAlone },
+  {
+    name: "  + NODE_COMPILE_CACHE",
+    command: process.execPath,
+    args: validateAlone,
+    env: { NODE_COMPILE_CACHE: compileCache },
+  },
+  {
+    name: "helm lint --strict",
+    command: `${root}.tools/bin/helm`,
+    args: ["lint", "--strict", chart, "-f", values],
+  },
+  { name: "helm template", command: `${root}.tools/bin/helm`, args: ["template", "t", chart, "-f", values] },
+];
+
+function timeOnce(subject: (typeof subjects)[number]): number {
+  const start = performance.now();
+  const env = { ...process.env, ...subject.env };
+  const result = spawnSync(subject.command, subject.args, { stdio: "ignore", env });
+  const elapsed = performance.now() - start;
+  if (result.status !== 0) throw new Error(`${subject.name} exited ${result.status ?? result.signal}`);
+  return elapsed;
+}
+
+function median(sorted: readonly number[]): number {
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const samples = new Map(subjects.map((subject) => [subject.name, [] as number[]]));
+for (const subject of subjects) timeOnce(subject); // warm the page cache, not the process
+// Interleave the subjects so machine noise hits them alike.
+for (let run = 0; run < runs; run += 1) {
+  for (const subject of subjects) samples.get(subject.name)?.push(timeOnce(subject));
+}
+
+const baseline = median([...(samples.get("helm lint --strict") ?? [])].sort((a, b) => a - b));
+console.log(`${runs} runs each, ${values.slice(root.length)}`);
+console.log(
+  `${"command".padEnd(24)}${"median".padStart(10)}${"min-max".padStart(18)}${"vs helm lint".padStart(14)}`,
+);
+for (const subject of subjects) {
+  const sorted = [...(samples.get(subject.name) ?? [])].sort((a, b) => a - b);
+  const mid = median(sorted);
+  const spread = `${(sorted[0] ?? 0).toFixed(0)}-${(sorted.at(-1) ?? 0).toFixed(0)} ms`;
+  console.log(
+    `${subject.name.padEnd(26)}${`${mid.toFixed(0)} ms`.padStart(10)}${spread.padStart(18)}${`${(mid / baseline).toFixed(2)}x`.padStart(14)}`,
+  );
+}

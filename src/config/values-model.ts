@@ -1,0 +1,256 @@
+import { z } from "zod";
+import type { ValueMeta, ValueProblem } from "./value-meta.ts";
+
+// The one source of truth for the spirl-system chart values. values.schema.json, values.yaml, the README
+// table, the template checks and `spirl-keywrap validate` are all derived from this file.
+// Patterns are the only way rules are stated: they must be valid in both JS (ajv, `u` flag) and Go RE2
+// (Helm), so no lookaround, backreferences or named groups. Each string rule is one regex, so Helm prints
+// one readable line per failure.
+
+/** Checks a `.meta()` argument against ValueMeta (zod's own type accepts any key). */
+function meta(info: ValueMeta): ValueMeta & Record<string, unknown> {
+  return { ...info };
+}
+
+// Go's \s is ASCII-only while JS's (with the u flag) is Unicode, so spell the class out.
+const whitespace: ValueProblem = {
+  when: "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$",
+  what: "has leading or trailing whitespace; remove it",
+};
+
+/** 3–24 letters, digits and hyphens, starting with a letter and ending with a letter or digit. */
+const hsmName = "[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]";
+
+const keyVaultUrl = z
+  .string()
+  .regex(new RegExp(`^https://${hsmName}\\.managedhsm\\.azure\\.net/?$`))
+  .meta(
+    meta({
+      description:
+        "URL of the Azure Managed HSM (e.g., https://<hsm-name>.managedhsm.azure.net/). Must use the https scheme.",
+      default: "",
+      "x-expected": "https://<hsm-name>.managedhsm.azure.net/",
+      "x-problems": [
+        whitespace,
+        { when: "^$", what: "is not set; set it to the URL of your Managed HSM" },
+        {
+          when: "^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@]*@)?[A-Za-z0-9-]+\\.vault\\.azure\\.net([:/?#]|$)",
+          what: "is a standard Key Vault URL; only Managed HSM is supported for key wrapping",
+        },
+        {
+          when: "^https://[A-Za-z0-9-]+\\.managedhsm\\.azure\\.net/keys(/|$)",
+          what: "is a key identifier; put the HSM URL here and the key name in azure.keyVault.keyName",
+        },
+        { unless: "^https://", what: "must use the https scheme" },
+        { when: "^https://[^/?#]*@", what: "must not contain user info (user@ or user:password@)" },
+        { when: "^https://[^/?#]*:", what: "must not contain a port" },
+        { when: "[?#]", what: "must not contain a query or a fragment" },
+        { when: "^https://[^/]*/.", what: "must not contain a path other than /" },
+        {
+          unless: "^https://[^/]*\\.managedhsm\\.azure\\.net/?$",
+          what: "is not a Managed HSM host; the host must be <hsm-name>.managedhsm.azure.net in lowercase",
+        },
+        {
+          what: "has an invalid hsm-name; it must be 3-24 letters, digits and hyphens, start with a letter and end with a letter or digit",
+        },
+      ],
+    }),
+  );
+
+const keyName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,127}$/)
+  .meta(
+    meta({
+      description: "Name of the AES-256 symmetric key in the Managed HSM.",
+      default: "",
+      "x-expected": "1-127 letters, digits and hyphens",
+      "x-problems": [
+        whitespace,
+        { when: "^$", what: "is not set; set it to the name of the AES-256 key in the Managed HSM" },
+        { when: "^.{128}", what: "is longer than 127 characters" },
+        { what: "must contain only letters, digits and hyphens" },
+      ],
+    }),
+  );
+
+const keyVersion = z
+  .string()
+  .regex(/^[0-9A-Fa-f]{0,32}$/)
+  .optional()
+  .meta(
+    meta({
+      description:
+        "Specific key version to use. If omitted (empty or null), the most recent version is used.",
+      default: "",
+      "x-default-text": "Latest version",
+      "x-expected": "a hexadecimal key version of at most 32 characters (e.g. a1b2c3d4e5f6), or empty",
+      "x-problems": [
+        whitespace,
+        { when: "^[A-Za-z]+$", what: "is not a version id; omit keyVersion to use the latest version" },
+        { when: "^.{33}", what: "is longer than 32 characters" },
+        { what: "must contain only hexadecimal digits" },
+      ],
+    }),
+  );
+
+/** A Kubernetes resource quantity: a string such as `100m` or `128Mi`, or a plain number. */
+function quantity(description: string) {
+  return z
+    .union([
+      z.string().regex(/^([0-9]+(\.[0-9]*)?|\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$/),
+      z.number().min(0),
+    ])
+    .optional()
+    .meta(meta({ description, "x-expected": "a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi" }));
+}
+
+function resourceList(description: string, defaults: Record<string, string>) {
+  return z
+    .strictObject({
+      cpu: quantity("CPU (cores, e.g. 100m or 0.5)."),
+      memory: quantity("Memory (bytes, e.g. 128Mi)."),
+      "ephemeral-storage": quantity("Ephemeral storage (bytes, e.g. 1Gi)."),
+    })
+    .optional()
+    .meta(meta({ description, default: defaults }));
+}
+
+const dnsLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+
+/** The values of the spirl-system chart, exactly as Helm hands them to the templates. */
+export const spirlSystemValues = z
+  .strictObject({
+    global: z
+      .looseObject({})
+      .optional()
+      .meta(
+        meta({
+          description:
+            "Values shared with a parent chart; Helm adds it to every subchart. Not used by this chart.",
+          "x-hidden": true,
+        }),
+      ),
+    enabled: z
+      .boolean()
+      .optional()
+      .meta(
+        meta({
+          description:
+            "Condition a parent chart may use to enable this chart as a dependency. Not used by this chart.",
+          "x-hidden": true,
+        }),
+      ),
+    azure: z
+      .strictObject({
+        keyVault: z
+          .strictObject({ url: keyVaultUrl, keyName, keyVersion })
+          .meta(meta({ description: "The Managed HSM key that wraps the signing keys." })),
+      })
+      .meta(meta({ description: "Azure settings." })),
+    trustDomainServer: z
+      .strictObject({
+        image: z
+          .strictObject({
+            repository: z
+              .string()
+              .max(255)
+              .regex(/^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/)
+              .meta(
+                meta({
+                  description: "Image repository of the Trust Domain Server.",
+                  default: "ghcr.io/spirl/trust-domain-server",
+                  "x-expected": "an image repository such as ghcr.io/spirl/trust-domain-server (no tag)",
+                  "x-problems": [whitespace, { when: "^$", what: "is not set" }],
+                }),
+              ),
+            tag: z
+              .string()
+              .regex(/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/)
+              .meta(
+                meta({
+                  description: "Image tag. Empty: the chart's appVersion.",
+                  default: "",
+                  "x-expected": "an image tag (letters, digits, _ . -; at most 128 characters), or empty",
+                  "x-problems": [whitespace],
+                }),
+              ),
+            pullPolicy: z
+              .enum(["Always", "IfNotPresent", "Never"])
+              .meta(meta({ description: "Image pull policy.", default: "IfNotPresent" })),
+          })
+          .meta(meta({ description: "Container image." })),
+        replicas: z
+          .int()
+          .min(0)
+          .max(100)
+          .meta(
+            meta({
+              description: "Number of Trust Domain Server replicas.",
+              default: 1,
+              "x-expected": "an integer from 0 to 100",
+            }),
+          ),
+        resources: z
+          .strictObject({
+            requests: resourceList("Resource requests.", { cpu: "100m", memory: "128Mi" }),
+            limits: resourceList("Resource limits.", { memory: "256Mi" }),
+          })
+          .meta(meta({ description: "Container resources." })),
+      })
+      .meta(meta({ description: "The Trust Domain Server Deployment." })),
+    serviceAccount: z
+      .strictObject({
+        create: z.boolean().meta(
+          meta({
+            description: "Create the ServiceAccount the Trust Domain Server runs as.",
+            default: true,
+          }),
+        ),
+        name: z
+          .string()
+          .max(253)
+          .regex(new RegExp(`^(${dnsLabel}(\\.${dnsLabel})*)?$`))
+          .meta(
+            meta({
+              description: "Name of the ServiceAccount. Empty: the release's full name.",
+              default: "",
+              "x-expected": "a DNS subdomain name (lowercase letters, digits, - and .), or empty",
+              "x-problems": [whitespace],
+            }),
+          ),
+        annotations: z
+          .record(z.string(), z.string())
+          .optional()
+          .meta(
+            meta({
+              description: "Annotations on the ServiceAccount.",
+              default: {},
+              "x-expected": "a map of strings",
+            }),
+          ),
+        workloadIdentity: z
+          .strictObject({
+            clientId: z
+              .string()
+              .regex(/^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$/)
+              .meta(
+                meta({
+                  description:
+                    "Client ID of the Azure managed identity or app registration the Trust Domain Server signs in as with Workload Identity; set as the ServiceAccount annotation azure.workload.identity/client-id. Empty: no annotation (set it on your own ServiceAccount).",
+                  default: "",
+                  "x-expected": "a GUID such as 00000000-0000-0000-0000-000000000000, or empty",
+                  "x-problems": [whitespace],
+                }),
+              ),
+          })
+          .meta(
+            meta({ description: "Azure Workload Identity (the only supported way to sign in to Azure)." }),
+          ),
+      })
+      .meta(meta({ description: "The ServiceAccount of the Trust Domain Server." })),
+  })
+  .meta(meta({ description: "Values of the spirl-system chart." }));
+
+/** The values as the templates see them. */
+export type SpirlSystemValues = z.infer<typeof spirlSystemValues>;

@@ -1,0 +1,14 @@
+import { type AssembleValuesOptions, assembleValues } from "../values/assemble-values.ts";
+import { locateValue } from "../values/locate-value.ts";
+import type { Finding } from "./finding.ts";
+import { validateValues } from "./validate-values.ts";
+
+/**
+ * Assembles values as `helm install` would (chart defaults, -f files, --set, --set-string) and judges
+ * them with the values model; every finding points at the file position or flag that set the value.
+ * Throws ValuesError when an input cannot be read.
+ */
+export async function checkValues(options: AssembleValuesOptions = {}): Promise<Finding[]> {
+  const { values, layers } = await assembleValues(options);
+  return validateValues(values, (path, locateOptions) => locateValue(layers, path, locateOptions));
+}

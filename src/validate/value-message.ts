@@ -1,0 +1,58 @@
+/** The parts of every message, so the CLI and the chart's template checks word them the same way. */
+export interface MessageParts {
+  /** What is wrong, following the path: "is required", "must be a string", … */
+  readonly what: string;
+  /** What a correct value looks like. */
+  readonly expected: string;
+  /** What was found, as rendered by `describeGot`. */
+  readonly got: string;
+  /** A fix only the CLI can know (did you mean, quoting), appended last. */
+  readonly hint?: string;
+}
+
+/** `<what>; expected <expected>; got <got>[; <hint>]`. */
+export function valueMessage(parts: MessageParts): string {
+  const base = `${parts.what}; expected ${parts.expected}; got ${parts.got}`;
+  return parts.hint === undefined ? base : `${base}; ${parts.hint}`;
+}
+
+/** User info in a URL may hold a password: never print it. */
+export const userInfoPattern = "://[^/?#@]*@";
+
+// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+const goEscapes: Readonly<Record<string, string>> = {
+  "\u0007": "\\a",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\v": "\\v",
+};
+
+/** A string quoted as Go's `%q` does, so the CLI and the chart's template checks print values alike. */
+export function quoteLikeGo(text: string): string {
+  let quoted = '"';
+  for (const rune of text) {
+    const code = rune.codePointAt(0) ?? 0;
+    if (rune === '"' || rune === "\\") quoted += `\\${rune}`;
+    else if (goPrintable.test(rune)) quoted += rune;
+    else if (goEscapes[rune] !== undefined) quoted += goEscapes[rune];
+    else if (code < 0x20 || code === 0x7f) quoted += `\\x${code.toString(16).padStart(2, "0")}`;
+    else if (code < 0x10000) quoted += `\\u${code.toString(16).padStart(4, "0")}`;
+    else quoted += `\\U${code.toString(16).padStart(8, "0")}`;
+  }
+  return `${quoted}"`;
+}
+
+/** How a found value is shown: strings quoted as Go does (user info masked), scalars as-is, containers by kind. */
+export function describeGot(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "string")
+    return quoteLikeGo(value.replace(new RegExp(userInfoPattern, "g"), "://***@"));
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
