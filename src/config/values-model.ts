@@ -116,6 +116,40 @@ function resourceList(description: string, defaults: Record<string, string>) {
     .meta(meta({ description, default: defaults }));
 }
 
+/** A container image: repository, tag (empty: the chart's appVersion) and pull policy. */
+function containerImage(what: string, repository: string) {
+  return z
+    .strictObject({
+      repository: z
+        .string()
+        .max(255)
+        .regex(/^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/)
+        .meta(
+          meta({
+            description: `Image repository of ${what}.`,
+            default: repository,
+            "x-expected": `an image repository such as ${repository} (no tag)`,
+            "x-problems": [whitespace, { when: "^$", what: "is not set" }],
+          }),
+        ),
+      tag: z
+        .string()
+        .regex(/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/)
+        .meta(
+          meta({
+            description: "Image tag. Empty: the chart's appVersion.",
+            default: "",
+            "x-expected": "an image tag (letters, digits, _ . -; at most 128 characters), or empty",
+            "x-problems": [whitespace],
+          }),
+        ),
+      pullPolicy: z
+        .enum(["Always", "IfNotPresent", "Never"])
+        .meta(meta({ description: "Image pull policy.", default: "IfNotPresent" })),
+    })
+    .meta(meta({ description: "Container image." }));
+}
+
 const dnsLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
 /** The values of the spirl-system chart, exactly as Helm hands them to the templates. */
@@ -150,36 +184,7 @@ export const spirlSystemValues = z
       .meta(meta({ description: "Azure settings." })),
     trustDomainServer: z
       .strictObject({
-        image: z
-          .strictObject({
-            repository: z
-              .string()
-              .max(255)
-              .regex(/^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/)
-              .meta(
-                meta({
-                  description: "Image repository of the Trust Domain Server.",
-                  default: "ghcr.io/spirl/trust-domain-server",
-                  "x-expected": "an image repository such as ghcr.io/spirl/trust-domain-server (no tag)",
-                  "x-problems": [whitespace, { when: "^$", what: "is not set" }],
-                }),
-              ),
-            tag: z
-              .string()
-              .regex(/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/)
-              .meta(
-                meta({
-                  description: "Image tag. Empty: the chart's appVersion.",
-                  default: "",
-                  "x-expected": "an image tag (letters, digits, _ . -; at most 128 characters), or empty",
-                  "x-problems": [whitespace],
-                }),
-              ),
-            pullPolicy: z
-              .enum(["Always", "IfNotPresent", "Never"])
-              .meta(meta({ description: "Image pull policy.", default: "IfNotPresent" })),
-          })
-          .meta(meta({ description: "Container image." })),
+        image: containerImage("the Trust Domain Server", "ghcr.io/spirl/trust-domain-server"),
         replicas: z
           .int()
           .min(0)
@@ -199,6 +204,71 @@ export const spirlSystemValues = z
           .meta(meta({ description: "Container resources." })),
       })
       .meta(meta({ description: "The Trust Domain Server Deployment." })),
+    preflight: z
+      .strictObject({
+        image: containerImage("the spirl-keywrap preflight", "ghcr.io/spirl/spirl-keywrap"),
+        initContainer: z
+          .strictObject({
+            enabled: z.boolean().meta(
+              meta({
+                description:
+                  "Run the preflight as the init container keywrap-preflight of every Trust Domain Server pod, so a pod never starts with a key it cannot use.",
+                default: true,
+              }),
+            ),
+          })
+          .meta(meta({ description: "The preflight as an init container." })),
+        hook: z
+          .strictObject({
+            enabled: z.boolean().meta(
+              meta({
+                description:
+                  "Run the preflight as a pre-install,pre-upgrade hook Job, so helm install/upgrade stops before changing anything when the key is unusable.",
+                default: true,
+              }),
+            ),
+            activeDeadlineSeconds: z
+              .int()
+              .min(30)
+              .max(3600)
+              .meta(
+                meta({
+                  description:
+                    "Seconds the hook Job may run, image pull included, before Kubernetes stops it.",
+                  default: 300,
+                  "x-expected": "an integer from 30 to 3600",
+                }),
+              ),
+          })
+          .meta(meta({ description: "The preflight as a Helm hook Job." })),
+        timeout: z
+          .string()
+          .regex(/^[1-9][0-9]{0,3}s$/)
+          .meta(
+            meta({
+              description:
+                "Overall budget of one preflight run, retries of throttled or unavailable HSM calls included.",
+              default: "60s",
+              "x-expected": "a number of seconds such as 60s (1s to 9999s)",
+              "x-problems": [whitespace],
+            }),
+          ),
+        logFormat: z
+          .enum(["text", "json"])
+          .meta(meta({ description: "Log format of the preflight: text or json.", default: "text" })),
+        resources: z
+          .strictObject({
+            requests: resourceList("Resource requests.", { cpu: "50m", memory: "64Mi" }),
+            limits: resourceList("Resource limits.", { memory: "128Mi" }),
+          })
+          .meta(meta({ description: "Resources of the preflight container." })),
+      })
+      .meta(
+        meta({
+          description:
+            "The key-wrapping preflight: proves the Managed HSM key encrypts and decrypts with A256GCM before anything uses it.",
+        }),
+      ),
     serviceAccount: z
       .strictObject({
         create: z.boolean().meta(

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { chartDir, helms, runHelm } from "../helpers/helm.ts";
 import { connectCluster } from "../helpers/local-cluster.ts";
 
@@ -111,6 +111,16 @@ describe.each(helms)("chart installs on a real API server with $name (Helm $majo
       });
     const admitted = await dryRunPod(podSpec);
     expect(admitted.status, JSON.stringify(admitted.body)).toBe(201);
+    // The pre-install/pre-upgrade hook is recorded with the release even under --no-hooks; admit its pod too.
+    const hooks = await runHelm(name, ["get", "hooks", release, "-n", namespace], {
+      kubeconfig: cluster.kubeconfig,
+    });
+    const job = parseAllDocuments(String(hooks.stdout))
+      .map((doc) => doc.toJS() as { kind?: string; spec?: { template: { spec: unknown } } } | null)
+      .find((doc) => doc?.kind === "Job");
+    expect(job, "the preflight hook Job").toBeDefined();
+    const hookAdmitted = await dryRunPod(job?.spec?.template.spec);
+    expect(hookAdmitted.status, JSON.stringify(hookAdmitted.body)).toBe(201);
     // The same check must be able to fail: a pod that runs as root is refused in this namespace.
     const refused = await dryRunPod({ containers: [{ name: "root", image: "busybox" }] });
     expect(refused.status).toBe(403);

@@ -8,6 +8,14 @@ const good = {
     replicas: 1,
     resources: { requests: { cpu: "100m" } },
   },
+  preflight: {
+    image: { repository: "ghcr.io/spirl/spirl-keywrap", tag: "", pullPolicy: "IfNotPresent" },
+    initContainer: { enabled: true },
+    hook: { enabled: true, activeDeadlineSeconds: 300 },
+    timeout: "60s",
+    logFormat: "text",
+    resources: {},
+  },
   serviceAccount: { create: true, name: "", annotations: {}, workloadIdentity: { clientId: "" } },
 };
 

@@ -15,8 +15,8 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- define "spirl-system.checkValues" -}}
 {{- $v0 := .Values }}
 {{- range $v1, $_ := $v0 }}
-{{- if not (has $v1 (list "global" "enabled" "azure" "trustDomainServer" "serviceAccount")) }}
-{{- fail (printf "%s: is not a known key; expected one of global, enabled, azure, trustDomainServer, serviceAccount; got %s" $v1 (printf "%q" $v1)) }}
+{{- if not (has $v1 (list "global" "enabled" "azure" "trustDomainServer" "preflight" "serviceAccount")) }}
+{{- fail (printf "%s: is not a known key; expected one of global, enabled, azure, trustDomainServer, preflight, serviceAccount; got %s" $v1 (printf "%q" $v1)) }}
 {{- end }}
 {{- end }}
 {{- if not (hasKey $v0 "azure") }}
@@ -24,6 +24,9 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- if not (hasKey $v0 "trustDomainServer") }}
 {{- fail (printf "trustDomainServer: is required; expected an object with image, replicas, resources; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v0 "preflight") }}
+{{- fail (printf "preflight: is required; expected an object with image, initContainer, hook, timeout, logFormat, resources; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v0 "serviceAccount") }}
 {{- fail (printf "serviceAccount: is required; expected an object with create, name, annotations, workloadIdentity; got nothing" ) }}
@@ -338,78 +341,334 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v0 "serviceAccount" }}
-{{- $v31 := index $v0 "serviceAccount" }}
+{{- if hasKey $v0 "preflight" }}
+{{- $v31 := index $v0 "preflight" }}
 {{- if not (kindIs "map" $v31) }}
-{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v31)) }}
+{{- fail (printf "preflight: must be an object; expected an object with image, initContainer, hook, timeout, logFormat, resources; got %s" (include "spirl-system.got" $v31)) }}
 {{- else }}
 {{- range $v32, $_ := $v31 }}
-{{- if not (has $v32 (list "create" "name" "annotations" "workloadIdentity")) }}
-{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v32 (printf "%q" $v32)) }}
+{{- if not (has $v32 (list "image" "initContainer" "hook" "timeout" "logFormat" "resources")) }}
+{{- fail (printf "preflight.%s: is not a known key; expected one of image, initContainer, hook, timeout, logFormat, resources; got %s" $v32 (printf "%q" $v32)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v31 "create") }}
-{{- fail (printf "serviceAccount.create: is required; expected a boolean; got nothing" ) }}
+{{- if not (hasKey $v31 "image") }}
+{{- fail (printf "preflight.image: is required; expected an object with repository, tag, pullPolicy; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v31 "name") }}
-{{- fail (printf "serviceAccount.name: is required; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got nothing" ) }}
+{{- if not (hasKey $v31 "initContainer") }}
+{{- fail (printf "preflight.initContainer: is required; expected an object with enabled; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v31 "workloadIdentity") }}
-{{- fail (printf "serviceAccount.workloadIdentity: is required; expected an object with clientId; got nothing" ) }}
+{{- if not (hasKey $v31 "hook") }}
+{{- fail (printf "preflight.hook: is required; expected an object with enabled, activeDeadlineSeconds; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v31 "create" }}
-{{- $v33 := index $v31 "create" }}
-{{- if not (kindIs "bool" $v33) }}
-{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v33)) }}
+{{- if not (hasKey $v31 "timeout") }}
+{{- fail (printf "preflight.timeout: is required; expected a number of seconds such as 60s (1s to 9999s); got nothing" ) }}
 {{- end }}
+{{- if not (hasKey $v31 "logFormat") }}
+{{- fail (printf "preflight.logFormat: is required; expected one of text, json; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v31 "name" }}
-{{- $v34 := index $v31 "name" }}
-{{- if not (kindIs "string" $v34) }}
-{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v34)) }}
-{{- else if and (kindIs "string" $v34) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v34)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v34) }}
-{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v34)) }}
+{{- if not (hasKey $v31 "resources") }}
+{{- fail (printf "preflight.resources: is required; expected an object with requests, limits; got nothing" ) }}
 {{- end }}
-{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v34)) }}
-{{- else if and (kindIs "string" $v34) (gt (len $v34) 253) }}
-{{- fail (printf "serviceAccount.name: is longer than 253 characters; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v34)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v31 "annotations" }}
-{{- $v35 := index $v31 "annotations" }}
-{{- if not (kindIs "map" $v35) }}
-{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v35)) }}
+{{- if hasKey $v31 "image" }}
+{{- $v33 := index $v31 "image" }}
+{{- if not (kindIs "map" $v33) }}
+{{- fail (printf "preflight.image: must be an object; expected an object with repository, tag, pullPolicy; got %s" (include "spirl-system.got" $v33)) }}
 {{- else }}
-{{- range $v36, $v37 := $v35 }}
+{{- range $v34, $_ := $v33 }}
+{{- if not (has $v34 (list "repository" "tag" "pullPolicy")) }}
+{{- fail (printf "preflight.image.%s: is not a known key; expected one of repository, tag, pullPolicy; got %s" $v34 (printf "%q" $v34)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v33 "repository") }}
+{{- fail (printf "preflight.image.repository: is required; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v33 "tag") }}
+{{- fail (printf "preflight.image.tag: is required; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v33 "pullPolicy") }}
+{{- fail (printf "preflight.image.pullPolicy: is required; expected one of Always, IfNotPresent, Never; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v33 "repository" }}
+{{- $v35 := index $v33 "repository" }}
+{{- if not (kindIs "string" $v35) }}
+{{- fail (printf "preflight.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
+{{- else if and (kindIs "string" $v35) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v35)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v35) }}
+{{- fail (printf "preflight.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
+{{- end }}
+{{- if (regexMatch "^$" $v35) }}
+{{- fail (printf "preflight.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
+{{- end }}
+{{- fail (printf "preflight.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
+{{- else if and (kindIs "string" $v35) (gt (len $v35) 255) }}
+{{- fail (printf "preflight.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v33 "tag" }}
+{{- $v36 := index $v33 "tag" }}
+{{- if not (kindIs "string" $v36) }}
+{{- fail (printf "preflight.image.tag: must be a string; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v36)) }}
+{{- else if and (kindIs "string" $v36) (not (regexMatch "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$" $v36)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v36) }}
+{{- fail (printf "preflight.image.tag: has leading or trailing whitespace; remove it; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v36)) }}
+{{- end }}
+{{- fail (printf "preflight.image.tag: has the wrong format; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v36)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v33 "pullPolicy" }}
+{{- $v37 := index $v33 "pullPolicy" }}
 {{- if not (kindIs "string" $v37) }}
-{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v36 (include "spirl-system.got" $v37)) }}
+{{- fail (printf "preflight.image.pullPolicy: must be a string; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v37)) }}
+{{- else if not (has $v37 (list "Always" "IfNotPresent" "Never")) }}
+{{- fail (printf "preflight.image.pullPolicy: is not one of the allowed values; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v37)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v31 "workloadIdentity" }}
-{{- $v38 := index $v31 "workloadIdentity" }}
+{{- if hasKey $v31 "initContainer" }}
+{{- $v38 := index $v31 "initContainer" }}
 {{- if not (kindIs "map" $v38) }}
-{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v38)) }}
+{{- fail (printf "preflight.initContainer: must be an object; expected an object with enabled; got %s" (include "spirl-system.got" $v38)) }}
 {{- else }}
 {{- range $v39, $_ := $v38 }}
-{{- if not (has $v39 (list "clientId")) }}
-{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v39 (printf "%q" $v39)) }}
+{{- if not (has $v39 (list "enabled")) }}
+{{- fail (printf "preflight.initContainer.%s: is not a known key; expected one of enabled; got %s" $v39 (printf "%q" $v39)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v38 "clientId") }}
+{{- if not (hasKey $v38 "enabled") }}
+{{- fail (printf "preflight.initContainer.enabled: is required; expected a boolean; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v38 "enabled" }}
+{{- $v40 := index $v38 "enabled" }}
+{{- if not (kindIs "bool" $v40) }}
+{{- fail (printf "preflight.initContainer.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v40)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v31 "hook" }}
+{{- $v41 := index $v31 "hook" }}
+{{- if not (kindIs "map" $v41) }}
+{{- fail (printf "preflight.hook: must be an object; expected an object with enabled, activeDeadlineSeconds; got %s" (include "spirl-system.got" $v41)) }}
+{{- else }}
+{{- range $v42, $_ := $v41 }}
+{{- if not (has $v42 (list "enabled" "activeDeadlineSeconds")) }}
+{{- fail (printf "preflight.hook.%s: is not a known key; expected one of enabled, activeDeadlineSeconds; got %s" $v42 (printf "%q" $v42)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v41 "enabled") }}
+{{- fail (printf "preflight.hook.enabled: is required; expected a boolean; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v41 "activeDeadlineSeconds") }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: is required; expected an integer from 30 to 3600; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v41 "enabled" }}
+{{- $v43 := index $v41 "enabled" }}
+{{- if not (kindIs "bool" $v43) }}
+{{- fail (printf "preflight.hook.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v43)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v41 "activeDeadlineSeconds" }}
+{{- $v44 := index $v41 "activeDeadlineSeconds" }}
+{{- if not (and (has (kindOf $v44) (list "float64" "int64" "int")) (eq (float64 $v44) (floor $v44))) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be an integer; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v44)) }}
+{{- else if and (not (kindIs "string" $v44)) (lt (float64 $v44) (float64 30)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at least 30; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v44)) }}
+{{- else if and (not (kindIs "string" $v44)) (gt (float64 $v44) (float64 3600)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at most 3600; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v44)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v31 "timeout" }}
+{{- $v45 := index $v31 "timeout" }}
+{{- if not (kindIs "string" $v45) }}
+{{- fail (printf "preflight.timeout: must be a string; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v45)) }}
+{{- else if and (kindIs "string" $v45) (not (regexMatch "^[1-9][0-9]{0,3}s$" $v45)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v45) }}
+{{- fail (printf "preflight.timeout: has leading or trailing whitespace; remove it; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v45)) }}
+{{- end }}
+{{- fail (printf "preflight.timeout: has the wrong format; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v45)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v31 "logFormat" }}
+{{- $v46 := index $v31 "logFormat" }}
+{{- if not (kindIs "string" $v46) }}
+{{- fail (printf "preflight.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v46)) }}
+{{- else if not (has $v46 (list "text" "json")) }}
+{{- fail (printf "preflight.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v46)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v31 "resources" }}
+{{- $v47 := index $v31 "resources" }}
+{{- if not (kindIs "map" $v47) }}
+{{- fail (printf "preflight.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v47)) }}
+{{- else }}
+{{- range $v48, $_ := $v47 }}
+{{- if not (has $v48 (list "requests" "limits")) }}
+{{- fail (printf "preflight.resources.%s: is not a known key; expected one of requests, limits; got %s" $v48 (printf "%q" $v48)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v47 "requests" }}
+{{- $v49 := index $v47 "requests" }}
+{{- if not (kindIs "map" $v49) }}
+{{- fail (printf "preflight.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v49)) }}
+{{- else }}
+{{- range $v50, $_ := $v49 }}
+{{- if not (has $v50 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "preflight.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v50 (printf "%q" $v50)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v49 "cpu" }}
+{{- $v51 := index $v49 "cpu" }}
+{{- if not (or (kindIs "string" $v51) (has (kindOf $v51) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v51)) }}
+{{- else if and (kindIs "string" $v51) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v51)) }}
+{{- fail (printf "preflight.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v51)) }}
+{{- else if and (not (kindIs "string" $v51)) (lt (float64 $v51) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v51)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v49 "memory" }}
+{{- $v52 := index $v49 "memory" }}
+{{- if not (or (kindIs "string" $v52) (has (kindOf $v52) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v52)) }}
+{{- else if and (kindIs "string" $v52) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v52)) }}
+{{- fail (printf "preflight.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v52)) }}
+{{- else if and (not (kindIs "string" $v52)) (lt (float64 $v52) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v52)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v49 "ephemeral-storage" }}
+{{- $v53 := index $v49 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v53) (has (kindOf $v53) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
+{{- else if and (kindIs "string" $v53) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v53)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
+{{- else if and (not (kindIs "string" $v53)) (lt (float64 $v53) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v47 "limits" }}
+{{- $v54 := index $v47 "limits" }}
+{{- if not (kindIs "map" $v54) }}
+{{- fail (printf "preflight.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v54)) }}
+{{- else }}
+{{- range $v55, $_ := $v54 }}
+{{- if not (has $v55 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "preflight.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v55 (printf "%q" $v55)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v54 "cpu" }}
+{{- $v56 := index $v54 "cpu" }}
+{{- if not (or (kindIs "string" $v56) (has (kindOf $v56) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v56)) }}
+{{- else if and (kindIs "string" $v56) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v56)) }}
+{{- fail (printf "preflight.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v56)) }}
+{{- else if and (not (kindIs "string" $v56)) (lt (float64 $v56) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v56)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v54 "memory" }}
+{{- $v57 := index $v54 "memory" }}
+{{- if not (or (kindIs "string" $v57) (has (kindOf $v57) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v57)) }}
+{{- else if and (kindIs "string" $v57) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v57)) }}
+{{- fail (printf "preflight.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v57)) }}
+{{- else if and (not (kindIs "string" $v57)) (lt (float64 $v57) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v57)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v54 "ephemeral-storage" }}
+{{- $v58 := index $v54 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v58) (has (kindOf $v58) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- else if and (kindIs "string" $v58) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v58)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- else if and (not (kindIs "string" $v58)) (lt (float64 $v58) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v0 "serviceAccount" }}
+{{- $v59 := index $v0 "serviceAccount" }}
+{{- if not (kindIs "map" $v59) }}
+{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v59)) }}
+{{- else }}
+{{- range $v60, $_ := $v59 }}
+{{- if not (has $v60 (list "create" "name" "annotations" "workloadIdentity")) }}
+{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v60 (printf "%q" $v60)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v59 "create") }}
+{{- fail (printf "serviceAccount.create: is required; expected a boolean; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v59 "name") }}
+{{- fail (printf "serviceAccount.name: is required; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v59 "workloadIdentity") }}
+{{- fail (printf "serviceAccount.workloadIdentity: is required; expected an object with clientId; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v59 "create" }}
+{{- $v61 := index $v59 "create" }}
+{{- if not (kindIs "bool" $v61) }}
+{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v61)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v59 "name" }}
+{{- $v62 := index $v59 "name" }}
+{{- if not (kindIs "string" $v62) }}
+{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- else if and (kindIs "string" $v62) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v62)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v62) }}
+{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- end }}
+{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- else if and (kindIs "string" $v62) (gt (len $v62) 253) }}
+{{- fail (printf "serviceAccount.name: is longer than 253 characters; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v59 "annotations" }}
+{{- $v63 := index $v59 "annotations" }}
+{{- if not (kindIs "map" $v63) }}
+{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v63)) }}
+{{- else }}
+{{- range $v64, $v65 := $v63 }}
+{{- if not (kindIs "string" $v65) }}
+{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v64 (include "spirl-system.got" $v65)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v59 "workloadIdentity" }}
+{{- $v66 := index $v59 "workloadIdentity" }}
+{{- if not (kindIs "map" $v66) }}
+{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v66)) }}
+{{- else }}
+{{- range $v67, $_ := $v66 }}
+{{- if not (has $v67 (list "clientId")) }}
+{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v67 (printf "%q" $v67)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v66 "clientId") }}
 {{- fail (printf "serviceAccount.workloadIdentity.clientId: is required; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v38 "clientId" }}
-{{- $v40 := index $v38 "clientId" }}
-{{- if not (kindIs "string" $v40) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v40)) }}
-{{- else if and (kindIs "string" $v40) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v40)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v40) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v40)) }}
+{{- if hasKey $v66 "clientId" }}
+{{- $v68 := index $v66 "clientId" }}
+{{- if not (kindIs "string" $v68) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v68)) }}
+{{- else if and (kindIs "string" $v68) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v68)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v68) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v68)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v40)) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v68)) }}
 {{- end }}
 {{- end }}
 {{- end }}

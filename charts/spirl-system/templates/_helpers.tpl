@@ -12,14 +12,17 @@
 {{- end -}}
 {{- end -}}
 
-{{/* Selector labels: stable for the life of a release, so never add a version here. */}}
+{{/*
+Selector labels: stable for the life of a release, so never add a version here.
+Takes the root context, or a dict with Chart, Release and component (default trust-domain-server).
+*/}}
 {{- define "spirl-system.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "spirl-system.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: trust-domain-server
+app.kubernetes.io/component: {{ .component | default "trust-domain-server" }}
 {{- end -}}
 
-{{/* Standard labels on every object. */}}
+{{/* Standard labels on every object; same argument as selectorLabels. */}}
 {{- define "spirl-system.labels" -}}
 {{ include "spirl-system.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
@@ -29,4 +32,64 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 
 {{- define "spirl-system.serviceAccountName" -}}
 {{- default (include "spirl-system.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{/* Name of the ServiceAccount the pre-install/pre-upgrade hook runs as. */}}
+{{- define "spirl-system.preflightServiceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- printf "%s-preflight" (include "spirl-system.serviceAccountName" .) | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- include "spirl-system.serviceAccountName" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The restricted Pod Security context every pod of this chart runs with. */}}
+{{- define "spirl-system.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* The restricted container security context. */}}
+{{- define "spirl-system.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+{{- end -}}
+
+{{/* The key vault settings as the environment the Trust Domain Server and the preflight read. */}}
+{{- define "spirl-system.keyVaultEnv" -}}
+{{- $kv := .Values.azure.keyVault -}}
+- name: SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL
+  value: {{ $kv.url | quote }}
+- name: SPIRL_KEYWRAP_AZURE_KEY_NAME
+  value: {{ $kv.keyName | quote }}
+{{- with $kv.keyVersion }}
+- name: SPIRL_KEYWRAP_AZURE_KEY_VERSION
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The preflight container: the same check in the init container and in the hook Job's main container
+(a hook's main container, so `helm install` can show its log when it fails).
+*/}}
+{{- define "spirl-system.preflightContainer" -}}
+{{- $p := .Values.preflight -}}
+name: keywrap-preflight
+image: "{{ $p.image.repository }}:{{ $p.image.tag | default .Chart.AppVersion }}"
+imagePullPolicy: {{ $p.image.pullPolicy }}
+env:
+  {{- include "spirl-system.keyVaultEnv" . | nindent 2 }}
+  - name: SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT
+    value: {{ $p.timeout | quote }}
+  - name: SPIRL_KEYWRAP_LOG_FORMAT
+    value: {{ $p.logFormat | quote }}
+securityContext:
+  {{- include "spirl-system.containerSecurityContext" . | nindent 2 }}
+resources:
+  {{- toYaml $p.resources | nindent 2 }}
 {{- end -}}

@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { chartDir, helms, runHelm } from "../helpers/helm.ts";
+
+const workloadIdentityValues = join(chartDir, "ci", "workload-identity-values.yaml");
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  automountServiceAccountToken?: boolean;
+}
+interface Container {
+  name: string;
+  image: string;
+  env: { name: string; value: string }[];
+  securityContext: Record<string, unknown>;
+  resources: Record<string, unknown>;
+}
+interface PodTemplate {
+  metadata: { labels: Record<string, string> };
+  spec: {
+    serviceAccountName: string;
+    restartPolicy?: string;
+    automountServiceAccountToken?: boolean;
+    securityContext: Record<string, unknown>;
+    initContainers?: Container[];
+    containers: Container[];
+  };
+}
+
+const restrictedContainer = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+};
+const restrictedPod = {
+  runAsNonRoot: true,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+describe.each(helms)("preflight wiring rendered by $name (Helm $major)", ({ name }) => {
+  async function render(...set: string[]): Promise<Manifest[]> {
+    const args = ["template", "tds", chartDir, "--namespace", "trust", "-f", workloadIdentityValues];
+    for (const value of set) args.push("--set", value);
+    const { stdout } = await runHelm(name, args);
+    return parseAllDocuments(String(stdout))
+      .map((doc) => doc.toJS() as Manifest | null)
+      .filter((doc): doc is Manifest => doc !== null);
+  }
+  const find = (docs: Manifest[], kind: string, nameSuffix = "") =>
+    docs.find((doc) => doc.kind === kind && doc.metadata.name.endsWith(nameSuffix));
+  const podTemplate = (doc: Manifest | undefined) => {
+    if (doc === undefined) throw new Error("the manifest was not rendered");
+    return (doc.spec as { template: PodTemplate }).template;
+  };
+  const env = (container: Container | undefined) =>
+    Object.fromEntries((container?.env ?? []).map((entry) => [entry.name, entry.value]));
+
+  it("puts keywrap-preflight first in the Trust Domain Server pod, with the chart's key settings", async () => {
+    const docs = await render();
+    const pod = podTemplate(find(docs, "Deployment"));
+    expect(pod.metadata.labels["azure.workload.identity/use"]).toBe("true");
+    expect(pod.spec.securityContext).toMatchObject(restrictedPod);
+    const [init] = pod.spec.initContainers ?? [];
+    expect(init?.name).toBe("keywrap-preflight");
+    expect(init?.image).toBe("ghcr.io/spirl/spirl-keywrap:0.1.0");
+    expect(env(init)).toEqual({
+      SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: "https://my-managed-hsm.managedhsm.azure.net",
+      SPIRL_KEYWRAP_AZURE_KEY_NAME: "defakto-wrapping-key",
+      SPIRL_KEYWRAP_AZURE_KEY_VERSION: "0123456789abcdef0123456789abcdef",
+      SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: "60s",
+      SPIRL_KEYWRAP_LOG_FORMAT: "text",
+    });
+    expect(init?.securityContext).toEqual(restrictedContainer);
+    expect(init?.resources).toEqual({
+      requests: { cpu: "50m", memory: "64Mi" },
+      limits: { memory: "128Mi" },
+    });
+  });
+
+  it("runs the same check as a pre-install,pre-upgrade hook Job after its own ServiceAccount", async () => {
+    const docs = await render();
+    const job = find(docs, "Job");
+    const hookAccount = find(docs, "ServiceAccount", "-preflight");
+    expect(job?.metadata.annotations).toEqual({
+      "helm.sh/hook": "pre-install,pre-upgrade",
+      "helm.sh/hook-weight": "0",
+      "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+    });
+    expect(job?.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 300 });
+    expect(hookAccount?.metadata.annotations).toMatchObject({
+      "helm.sh/hook": "pre-install,pre-upgrade",
+      "helm.sh/hook-weight": "-10",
+      "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000",
+    });
+    const pod = podTemplate(job);
+    expect(pod.spec).toMatchObject({
+      restartPolicy: "Never",
+      serviceAccountName: hookAccount?.metadata.name,
+      automountServiceAccountToken: false,
+    });
+    expect(pod.metadata.labels).toMatchObject({
+      "azure.workload.identity/use": "true",
+      "app.kubernetes.io/component": "keywrap-preflight",
+    });
+    expect(pod.spec.securityContext).toMatchObject(restrictedPod);
+    // The hook's main container is the same container as the init container.
+    const init = podTemplate(find(docs, "Deployment")).spec.initContainers?.[0];
+    expect(pod.spec.containers).toEqual([init]);
+  });
+
+  it("uses the existing ServiceAccount for the hook when the chart does not create one", async () => {
+    const docs = await render("serviceAccount.create=false", "serviceAccount.name=my-tds");
+    expect(docs.filter((doc) => doc.kind === "ServiceAccount")).toEqual([]);
+    expect(podTemplate(find(docs, "Job")).spec.serviceAccountName).toBe("my-tds");
+  });
+
+  it("leaves out the init container and the hook when they are disabled", async () => {
+    const docs = await render("preflight.initContainer.enabled=false", "preflight.hook.enabled=false");
+    expect(podTemplate(find(docs, "Deployment")).spec.initContainers).toBeUndefined();
+    expect(find(docs, "Job")).toBeUndefined();
+    expect(find(docs, "ServiceAccount", "-preflight")).toBeUndefined();
+  });
+
+  it("passes the preflight settings through", async () => {
+    const docs = await render(
+      "preflight.timeout=90s",
+      "preflight.logFormat=json",
+      "preflight.hook.activeDeadlineSeconds=120",
+    );
+    const job = find(docs, "Job");
+    expect(job?.spec).toMatchObject({ activeDeadlineSeconds: 120 });
+    expect(env(podTemplate(job).spec.containers[0])).toMatchObject({
+      SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: "90s",
+      SPIRL_KEYWRAP_LOG_FORMAT: "json",
+    });
+  });
+});
