@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { parseArgs } from "node:util";
-import { type EmulatorConfig, loadEmulatorConfig, startEmulator } from "../emulator/index.ts";
+import type { EmulatorConfig } from "../emulator/index.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
 
@@ -32,6 +32,8 @@ export const emulatorCommand: Command = {
   name: "emulator",
   summary: "Run a local Managed HSM + Entra ID emulator for the unmodified Azure SDKs",
   async run(argv, io) {
+    // Loaded here, not at the top: every `spirl-keywrap` start would otherwise pay for the emulator.
+    const { loadEmulatorConfig, startEmulator } = await import("../emulator/index.ts");
     let options: { config?: EmulatorConfig; envFile?: string; port?: number; adminPort?: number };
     try {
       const { values } = parseArgs({

@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# The keywrap-preflight image: one esbuild bundle of `spirl-keywrap preflight` on a distroless Node 24.
+# No shell, no package manager, no node_modules in the final image; runs as a non-root user and needs
+# nothing writable, so it fits readOnlyRootFilesystem: true.
+#   docker build -t ghcr.io/spirl/spirl-keywrap:0.1.0 .
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# Dev dependencies are needed to bundle (esbuild); none of them reach the final image.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts/build-preflight.ts ./scripts/
+COPY src ./src
+RUN npm run build
+
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
+COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.mjs.LEGAL.txt /app/
+USER 65532:65532
+ENV NODE_ENV=production
+ENTRYPOINT ["/nodejs/bin/node", "/app/preflight.mjs"]

@@ -1,0 +1,114 @@
+import { parseArgs } from "node:util";
+// Only the light modules at the top (not src/preflight/index.ts, which re-exports run-preflight.ts and so
+// loads the Azure SDKs): `spirl-keywrap --help` and the other commands start without them.
+import { formatPreflightEvent, type LogFormat, type LogLevel } from "../preflight/format-preflight-event.ts";
+import { parseTimeout } from "../preflight/parse-timeout.ts";
+import { configSources } from "../preflight/preflight-config.ts";
+import { isPreflightError } from "../preflight/preflight-error.ts";
+import type { PreflightEvent } from "../preflight/preflight-event.ts";
+import type { Command } from "./command.ts";
+import { ExitCode } from "./exit-code.ts";
+
+const help = `Usage: spirl-keywrap preflight [--url URL] [--key-name NAME] [--key-version VERSION]
+                                [--timeout DURATION] [--log-format text|json] [--log-level info|debug]
+
+Proves the Managed HSM key can wrap keys before the Trust Domain Server starts: re-validates the key
+settings with the chart's values model, logs the start line, checks the key (oct-HSM, 256 bits, enabled,
+nbf/exp, key_ops), does an A256GCM round trip with random AAD and checks that altered AAD is refused.
+Signs in with DefaultAzureCredential (Workload Identity in a pod).
+
+Options (each also read from the environment; a flag wins):
+  --url URL              ${configSources.url.env}: https://<hsm-name>.managedhsm.azure.net/
+  --key-name NAME        ${configSources.keyName.env}
+  --key-version VERSION  ${configSources.keyVersion.env} (empty: the latest version)
+  --timeout DURATION     SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: overall budget, retries included (default 60s, as the chart)
+  --log-format FORMAT    SPIRL_KEYWRAP_LOG_FORMAT: text (default) or json
+  --log-level LEVEL      SPIRL_KEYWRAP_LOG_LEVEL: info (default) or debug (adds the HSM call count)
+  -h, --help             Show this help
+
+Exit status: 0 passed; 2 usage error; 10 and above: a classified failure (see the README's failure catalogue).
+`;
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      url: { type: "string" },
+      "key-name": { type: "string" },
+      "key-version": { type: "string" },
+      timeout: { type: "string" },
+      "log-format": { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function isLogFormat(value: string): value is LogFormat {
+  return value === "text" || value === "json";
+}
+
+/** `spirl-keywrap preflight`: the init container and pre-install hook check. */
+export const preflightCommand: Command = {
+  name: "preflight",
+  summary: "Prove the Managed HSM key works for key wrapping, or stop with a classified error",
+  async run(argv, io) {
+    const env = process.env;
+    let values: ReturnType<typeof parse>["values"];
+    try {
+      values = parse(argv).values;
+    } catch (error) {
+      io.stderr.write(
+        `spirl-keywrap preflight: ${(error as Error).message}; see 'spirl-keywrap preflight --help'\n`,
+      );
+      return ExitCode.Usage;
+    }
+    if (values.help === true) {
+      io.stdout.write(help);
+      return ExitCode.Ok;
+    }
+    const format = values["log-format"] ?? env.SPIRL_KEYWRAP_LOG_FORMAT ?? "text";
+    const level = values["log-level"] ?? env.SPIRL_KEYWRAP_LOG_LEVEL ?? "info";
+    if (!isLogFormat(format) || (level !== "info" && level !== "debug")) {
+      io.stderr.write(
+        `spirl-keywrap preflight: --log-format must be text or json and --log-level info or debug; got ${format}, ${level}\n`,
+      );
+      return ExitCode.Usage;
+    }
+    const reported = new WeakSet<object>();
+    const write = (lines: { level: LogLevel; line: string }[]) => {
+      for (const { level: lineLevel, line } of lines) {
+        if (lineLevel === "debug" && level !== "debug") continue;
+        (lineLevel === "error" ? io.stderr : io.stdout).write(`${line}\n`);
+      }
+    };
+    const emit = (event: PreflightEvent) => {
+      if (event.kind === "failed") reported.add(event.error);
+      write(formatPreflightEvent(event, format));
+    };
+    try {
+      const timeoutMs = parseTimeout(
+        values.timeout ?? env.SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT ?? "60s",
+        values.timeout === undefined ? "SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT" : "--timeout",
+      );
+      const { runPreflight } = await import("../preflight/run-preflight.ts");
+      await runPreflight({
+        input: {
+          url: values.url ?? env[configSources.url.env],
+          keyName: values["key-name"] ?? env[configSources.keyName.env],
+          keyVersion: values["key-version"] ?? env[configSources.keyVersion.env],
+        },
+        timeoutMs,
+        env,
+        onEvent: emit,
+      });
+      return ExitCode.Ok;
+    } catch (error) {
+      if (!isPreflightError(error)) throw error;
+      // runPreflight reports its own failures; a bad timeout is found before it starts.
+      if (!reported.has(error)) emit({ kind: "failed", error, calls: undefined });
+      return error.exitCode;
+    }
+  },
+};

@@ -1,0 +1,50 @@
+import type { TransientKind } from "./transient-failure.ts";
+
+/** Stable codes of the failures the HSM client itself decides (the SDK's own errors pass through). */
+export type HsmClientErrorCode =
+  /** The deadline passed before the call succeeded; `lastFailure` says what kept failing. */
+  | "HSM_DEADLINE_EXCEEDED"
+  /** The service answered, but not with what the protocol promises (missing iv/tag, unparsable kid). */
+  | "HSM_RESPONSE_INVALID";
+
+/** Options of {@link HsmClientError}. */
+export interface HsmClientErrorOptions {
+  readonly code: HsmClientErrorCode;
+  /** The operation that failed: `getKey`, `encrypt`, `decrypt`. */
+  readonly operation: string;
+  /** Attempts made, the failed ones included. */
+  readonly attempts: number;
+  /** For a deadline: what the last failed attempt was; undefined when it was still running. */
+  readonly lastFailure?: TransientKind;
+  /** For a deadline: how many attempts were throttled (429). Default 0. */
+  readonly throttledAttempts?: number;
+  /** `x-ms-request-id` of the last response, when there was one. */
+  readonly requestId?: string;
+  /** The last SDK error. */
+  readonly cause?: unknown;
+}
+
+/** A failure of {@link ManagedHsmKeyClient} that is not an SDK error, with a stable string `code`. */
+export class HsmClientError extends Error {
+  override readonly name = "HsmClientError";
+  readonly code: HsmClientErrorCode;
+  readonly operation: string;
+  readonly attempts: number;
+  readonly lastFailure: TransientKind | undefined;
+  readonly throttledAttempts: number;
+  readonly requestId: string | undefined;
+
+  constructor(message: string, options: HsmClientErrorOptions) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+    this.operation = options.operation;
+    this.attempts = options.attempts;
+    this.lastFailure = options.lastFailure;
+    this.throttledAttempts = options.throttledAttempts ?? 0;
+    this.requestId = options.requestId;
+  }
+}
+
+export function isHsmClientError(value: unknown): value is HsmClientError {
+  return value instanceof HsmClientError;
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { PreflightError } from "./preflight-error.ts";
+
+const variables = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"] as const;
+
+/**
+ * Checks the Workload Identity environment before any network call, so a pod without the webhook's
+ * injection gets one line instead of the credential chain's aggregate. Skipped when the environment
+ * explicitly chose another credential with `AZURE_TOKEN_CREDENTIALS`. Returns the client id. The token
+ * file is read only to see that it is non-empty; its content is never kept or printed.
+ */
+export function checkWorkloadIdentity(env: NodeJS.ProcessEnv): { readonly clientId: string | undefined } {
+  const chosen = env.AZURE_TOKEN_CREDENTIALS?.trim().toLowerCase();
+  if (chosen !== undefined && chosen !== "" && chosen !== "workloadidentitycredential")
+    return { clientId: env.AZURE_CLIENT_ID };
+  const missing = variables.filter((name) => !env[name]);
+  if (missing.length > 0)
+    throw new PreflightError(
+      "WORKLOAD_IDENTITY_MISSING",
+      `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set: the Azure Workload Identity webhook did not inject this pod`,
+    );
+  const file = env.AZURE_FEDERATED_TOKEN_FILE as string;
+  let length: number;
+  try {
+    length = readFileSync(file).length;
+  } catch (error) {
+    throw new PreflightError(
+      "WORKLOAD_IDENTITY_MISSING",
+      `AZURE_FEDERATED_TOKEN_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  if (length === 0)
+    throw new PreflightError("WORKLOAD_IDENTITY_MISSING", `AZURE_FEDERATED_TOKEN_FILE ${file} is empty`);
+  return { clientId: env.AZURE_CLIENT_ID };
+}

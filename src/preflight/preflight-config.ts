@@ -1,0 +1,78 @@
+import { spirlSystemValues } from "../config/values-model.ts";
+import { annotatedValuesSchema } from "../schema/annotated-values-schema.ts";
+import type { SchemaNode } from "../schema/schema-node.ts";
+import { expectedText, explainValue } from "../validate/explain-value.ts";
+import { describeGot, valueMessage } from "../validate/value-message.ts";
+import { PreflightError } from "./preflight-error.ts";
+
+/** The key the preflight checks, as the chart's `azure.keyVault` values state it. */
+export interface PreflightConfig {
+  /** `https://<hsm-name>.managedhsm.azure.net/`, exactly as configured (it is logged verbatim). */
+  readonly url: string;
+  readonly keyName: string;
+  /** The pinned version; undefined means the latest. */
+  readonly keyVersion?: string;
+}
+
+/** Raw input from flags or the environment; any field may be missing. */
+export interface PreflightConfigInput {
+  readonly url?: string | undefined;
+  readonly keyName?: string | undefined;
+  readonly keyVersion?: string | undefined;
+}
+
+/** Where each field comes from, so a message names what to change. */
+export const configSources = {
+  url: { value: "azure.keyVault.url", flag: "--url", env: "SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL" },
+  keyName: { value: "azure.keyVault.keyName", flag: "--key-name", env: "SPIRL_KEYWRAP_AZURE_KEY_NAME" },
+  keyVersion: {
+    value: "azure.keyVault.keyVersion",
+    flag: "--key-version",
+    env: "SPIRL_KEYWRAP_AZURE_KEY_VERSION",
+  },
+} as const;
+
+type Field = keyof typeof configSources;
+
+function fieldNode(field: Field): SchemaNode {
+  return annotatedValuesSchema().properties?.azure?.properties?.keyVault?.properties?.[field] ?? {};
+}
+
+/** A URL that parses but whose host is not a Managed HSM: the most common mistake, with its own code. */
+function notManagedHsm(url: string): boolean {
+  try {
+    const parsed = new URL(url.trim());
+    return parsed.protocol === "https:" && !parsed.hostname.toLowerCase().endsWith(".managedhsm.azure.net");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Re-validates the preflight input with the chart's values model (the same rules and messages as
+ * `spirl-keywrap validate` and the chart's schema). Throws `CONFIG_INVALID` or `URL_NOT_MANAGED_HSM`.
+ */
+export function validatePreflightConfig(input: PreflightConfigInput): PreflightConfig {
+  const keyVersion = input.keyVersion === "" ? undefined : input.keyVersion;
+  const candidate = {
+    url: input.url ?? "",
+    keyName: input.keyName ?? "",
+    ...(keyVersion !== undefined && { keyVersion }),
+  };
+  const result = spirlSystemValues.shape.azure.shape.keyVault.safeParse(candidate);
+  if (result.success) return candidate;
+  const fields = [...new Set(result.error.issues.map((issue) => String(issue.path[0])))] as Field[];
+  const messages = fields.map((field) => {
+    const node = fieldNode(field);
+    const value = candidate[field as keyof typeof candidate];
+    const explanation = explainValue(node, value);
+    const source = configSources[field];
+    const what = explanation?.what ?? "is invalid";
+    return `${source.value} (${source.flag} or ${source.env}) ${valueMessage({ what, expected: expectedText(node), got: describeGot(value) })}`;
+  });
+  const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${fields.slice(1).join(", ")})` : "";
+  const message = `${messages[0]}${more}`;
+  if (fields[0] === "url" && notManagedHsm(candidate.url))
+    throw new PreflightError("URL_NOT_MANAGED_HSM", message);
+  throw new PreflightError("CONFIG_INVALID", message);
+}

@@ -1,0 +1,153 @@
+import type { TokenCredential } from "@azure/identity";
+import {
+  createDeadline,
+  createDefaultCredential,
+  type Deadline,
+  type HsmKey,
+  ManagedHsmKeyClient,
+  type RetryPolicy,
+  statusCodeOf,
+} from "../hsm/index.ts";
+import { checkKey } from "./check-key.ts";
+import { checkRoundTrip } from "./check-round-trip.ts";
+import { checkWorkloadIdentity } from "./check-workload-identity.ts";
+import { classifyFailure, hsmName } from "./classify-failure.ts";
+import {
+  type PreflightConfig,
+  type PreflightConfigInput,
+  validatePreflightConfig,
+} from "./preflight-config.ts";
+import { PreflightError } from "./preflight-error.ts";
+import type { PreflightEvent, PreflightReport } from "./preflight-event.ts";
+
+/** Options of {@link runPreflight}. */
+export interface PreflightOptions {
+  /** The key to check, unvalidated (flags or environment). */
+  readonly input: PreflightConfigInput;
+  /** Overall budget for every check, retries included, in ms. */
+  readonly timeoutMs: number;
+  /** Where to read the Workload Identity variables. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Default: `DefaultAzureCredential` limited to Workload Identity unless `AZURE_TOKEN_CREDENTIALS` says otherwise. */
+  readonly credential?: TokenCredential;
+  /** Backoff tuning. Default: see {@link RetryPolicy}. */
+  readonly retry?: RetryPolicy;
+  /** Receives each event as it happens. */
+  readonly onEvent: (event: PreflightEvent) => void;
+  /** The clock for `nbf`/`exp`. Default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Proves the configured Managed HSM key can wrap keys: re-validates the config with the values model,
+ * logs the product's start line, checks the key, does an A256GCM round trip and the AAD negative.
+ * Resolves with the report, or throws a classified {@link PreflightError} (after emitting `failed`).
+ */
+export async function runPreflight(options: PreflightOptions): Promise<PreflightReport> {
+  const started = performance.now();
+  const env = options.env ?? process.env;
+  let client: ManagedHsmKeyClient | undefined;
+  let config: PreflightConfig | undefined;
+  let step = "config";
+  let clientId: string | undefined;
+  try {
+    config = validatePreflightConfig(options.input);
+    options.onEvent({
+      kind: "start",
+      keyVaultURL: config.url,
+      keyName: config.keyName,
+      keyVersion: config.keyVersion,
+    });
+    step = "identity";
+    clientId = checkWorkloadIdentity(env).clientId;
+    const deadline = createDeadline(options.timeoutMs);
+    client = new ManagedHsmKeyClient({
+      vaultUrl: config.url,
+      credential: options.credential ?? createDefaultCredential({ workloadIdentityOnly: true }),
+      ...(options.retry !== undefined && { retry: options.retry }),
+    });
+
+    step = "getKey";
+    const stepStarted = performance.now();
+    const key = await getConfiguredKey(client, config, deadline);
+    const getKeyMs = performance.now() - stepStarted;
+    checkKey(key, config, (options.now ?? (() => new Date()))());
+
+    const roundTrip = await checkRoundTrip(client, key, config, {
+      deadline,
+      onStep: (next) => {
+        step = next;
+      },
+    });
+    const calls = client.stats();
+    const report: PreflightReport = {
+      keyVersion: key.version,
+      kid: roundTrip.kid,
+      timings: {
+        totalMs: Math.round(performance.now() - started),
+        tokenMs: calls.tokenMs,
+        getKeyMs: Math.round(getKeyMs),
+        encryptMs: Math.round(roundTrip.encryptMs),
+        decryptMs: Math.round(roundTrip.decryptMs),
+        negativeMs: Math.round(roundTrip.negativeMs),
+      },
+      calls,
+    };
+    options.onEvent({ kind: "calls", calls });
+    options.onEvent({ kind: "passed", report });
+    return report;
+  } catch (error) {
+    const failure =
+      config === undefined
+        ? error instanceof PreflightError
+          ? error
+          : new PreflightError("CONFIG_INVALID", String(error))
+        : withPlaceholders(
+            classifyFailure(error, { config, clientId, tenantId: env.AZURE_TENANT_ID, step }),
+            config,
+          );
+    const calls = client?.stats();
+    if (calls !== undefined) options.onEvent({ kind: "calls", calls });
+    options.onEvent({ kind: "failed", error: failure, calls });
+    throw failure;
+  }
+}
+
+/** The fix with `<hsm-name>` and `<key-name>` filled in, so it can be pasted as is. */
+function withPlaceholders(failure: PreflightError, config: PreflightConfig): PreflightError {
+  const fix = failure.fix
+    .replaceAll("<hsm-name>", hsmName(config.url))
+    .replaceAll("<key-name>", config.keyName);
+  if (fix === failure.fix) return failure;
+  return new PreflightError(failure.code, failure.message, {
+    fix,
+    requestId: failure.requestId,
+    cause: failure.cause,
+  });
+}
+
+/** The pinned version or the latest; a missing pinned version is told apart from a missing key. */
+async function getConfiguredKey(
+  client: ManagedHsmKeyClient,
+  config: PreflightConfig,
+  deadline: Deadline,
+): Promise<HsmKey> {
+  try {
+    return await client.getKey(config.keyName, {
+      deadline,
+      ...(config.keyVersion !== undefined && { version: config.keyVersion }),
+    });
+  } catch (error) {
+    if (statusCodeOf(error) !== 404 || config.keyVersion === undefined) throw error;
+    // One more call, on the failure path only: does the key exist at all?
+    const latest = await client.getKey(config.keyName, { deadline }).catch((again: unknown) => {
+      if (statusCodeOf(again) === 404) throw error;
+      throw again;
+    });
+    throw new PreflightError(
+      "KEY_VERSION_NOT_FOUND",
+      `key '${config.keyName}' has no version ${config.keyVersion}; its latest version is ${latest.version}`,
+      { requestId: latest.requestId, cause: error },
+    );
+  }
+}

@@ -1,0 +1,142 @@
+import { readFile } from "node:fs/promises";
+import { execa } from "execa";
+import { expect } from "vitest";
+import { parseEnvFile } from "../../src/emulator/index.ts";
+import type { TestEmulator } from "./emulator.ts";
+
+const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+
+/** One `spirl-keywrap preflight` run in a child process. */
+export interface PreflightRun {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Wall time of the child process, start-up included. */
+  readonly durationMs: number;
+}
+
+/** How to configure a run: only through the environment, as the chart does in a pod. */
+export interface PreflightRunOptions {
+  readonly keyName: string;
+  /** Default: no pinned version. */
+  readonly keyVersion?: string;
+  /** Default: the emulator's HSM URL with a trailing slash, as the product doc writes it. */
+  readonly url?: string;
+  /** Extra or replaced variables; `undefined` removes one (e.g. AZURE_CLIENT_ID). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Default: none. Flags, for the few tests about flags. */
+  readonly args?: readonly string[];
+}
+
+/** The HSM URL the emulator's env file names, with the trailing slash of the product doc. */
+export async function emulatorHsmUrl(emulator: TestEmulator): Promise<string> {
+  const env = parseEnvFile(await readFile(emulator.envFile, "utf8"));
+  return `${env.AZURE_KEYVAULT_URL}/`;
+}
+
+/** A Node child process whose environment is the emulator's env file (plus PATH), like a pod's. */
+export async function runWithEmulatorEnv(
+  emulator: TestEmulator,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<PreflightRun> {
+  const merged: Record<string, string | undefined> = {
+    ...parseEnvFile(await readFile(emulator.envFile, "utf8")),
+    PATH: process.env.PATH ?? "",
+    ...env,
+  };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  const started = performance.now();
+  const result = await execa(process.execPath, [...argv], {
+    env: merged as Record<string, string>,
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  });
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Runs the preflight CLI with the emulator's env file plus SPIRL_KEYWRAP_* variables, like an init container. */
+export async function runPreflightCli(
+  emulator: TestEmulator,
+  options: PreflightRunOptions,
+): Promise<PreflightRun> {
+  return runWithEmulatorEnv(emulator, [cli, "preflight", ...(options.args ?? [])], {
+    SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: options.url ?? (await emulatorHsmUrl(emulator)),
+    SPIRL_KEYWRAP_AZURE_KEY_NAME: options.keyName,
+    ...(options.keyVersion !== undefined && { SPIRL_KEYWRAP_AZURE_KEY_VERSION: options.keyVersion }),
+    SPIRL_KEYWRAP_LOG_LEVEL: "debug",
+    ...options.env,
+  });
+}
+
+/** What a key needs in the emulator's admin API; see the emulator's key config. */
+export interface TestKeySpec {
+  readonly kty?: string;
+  readonly keySize?: number;
+  readonly keyOps?: readonly string[];
+  readonly enabled?: boolean;
+  readonly nbf?: number;
+  readonly exp?: number;
+}
+
+/** Creates a key (or a new version of it) in the emulator's first HSM and returns the new version. */
+export async function createTestKey(
+  emulator: TestEmulator,
+  name: string,
+  spec: TestKeySpec = {},
+): Promise<string> {
+  const response = await emulator.admin("POST", `/hsms/localhsm/keys/${name}`, spec);
+  if (response.status !== 201) throw new Error(`creating key ${name}: ${response.status} ${response.text}`);
+  const kid = (response.json as { key: { kid: string } }).key.kid;
+  return kid.slice(kid.lastIndexOf("/") + 1);
+}
+
+/** The `debug:` line's HSM call counts, e.g. `{ hsmCalls: 6, getKey: 1, … }`. */
+export function callCounts(run: PreflightRun): Record<string, number> {
+  const line = run.stdout.split("\n").find((candidate) => candidate.startsWith("debug: hsmCalls="));
+  if (line === undefined) throw new Error(`no debug line in:\n${run.stdout}`);
+  return Object.fromEntries(
+    line
+      .slice("debug: ".length)
+      .split(" ")
+      .map((pair) => pair.split("="))
+      .map(([key, value]) => [key as string, Number(value)]),
+  );
+}
+
+/**
+ * Asserts the output carries none of the given secrets, no JWT, and no long base64url/hex run (where
+ * plaintext, AAD or key bytes would show) once key ids and request ids are taken out.
+ */
+export function expectNoSecrets(run: PreflightRun, secrets: readonly string[]): void {
+  const output = `${run.stdout}\n${run.stderr}`;
+  for (const secret of secrets) if (secret.length > 0) expect(output).not.toContain(secret);
+  expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{4,}\./);
+  const withoutIds = output
+    .replace(/https:\/\/[a-z0-9.-]+\/keys\/[A-Za-z0-9-]+(\/[0-9a-fA-F]*)?/g, "<kid>")
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
+    .replace(/\b[0-9a-f]{32}\b/g, "<version>");
+  expect(withoutIds).not.toMatch(/[A-Za-z0-9+_=-]{40,}/);
+}
+
+/** The two lines of a text-format failure, parsed: code, exit, message and fix. */
+export function failureOf(run: PreflightRun): { code: string; exit: number; message: string; fix: string } {
+  const failed = /^Preflight failed: ([A-Z_]+) \(exit (\d+)\): (.*?)(?: x-ms-request-id=[0-9a-f-]+)?$/m.exec(
+    run.stderr,
+  );
+  const fix = /^Fix: (.*)$/m.exec(run.stderr);
+  if (failed === null || fix === null)
+    throw new Error(`no failure lines in stderr:\n${run.stderr}\nstdout:\n${run.stdout}`);
+  return {
+    code: failed[1] as string,
+    exit: Number(failed[2]),
+    message: failed[3] as string,
+    fix: fix[1] as string,
+  };
+}

@@ -1,0 +1,31 @@
+// No container engine runs here, so the image is checked where it can be: the Dockerfile's promises.
+// test/preflight/preflight-bundle.test.ts runs the bundle it copies, on its own, against the emulator.
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+
+const dockerfile = await readFile(new URL("../../Dockerfile", import.meta.url), "utf8");
+const buildScript = await readFile(new URL("../../scripts/build-preflight.ts", import.meta.url), "utf8");
+const stages = dockerfile.split(/^FROM /m).slice(1);
+const final = stages.at(-1) ?? "";
+
+describe("Dockerfile", () => {
+  it("builds on Node 24 and ships on a distroless Node 24 with no shell, as a non-root user", () => {
+    expect(stages[0]).toMatch(/^node:24[-.\w]*/);
+    expect(final).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
+    expect(final).toMatch(/^USER 65532:65532$/m);
+  });
+
+  it("copies only the bundle and its licences into the final image", () => {
+    const copies = final.match(/^COPY .*$/gm) ?? [];
+    expect(copies).toEqual([
+      "COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.mjs.LEGAL.txt /app/",
+    ]);
+    expect(final).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/preflight\.mjs"\]$/m);
+  });
+
+  it("copies what `npm run build` writes", () => {
+    expect(buildScript).toContain('new URL("../dist/preflight.mjs", import.meta.url)');
+    expect(buildScript).toContain('legalComments: "external"');
+    expect(stages[0]).toMatch(/^RUN npm run build$/m);
+  });
+});
