@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import { parseEmulatorConfig } from "../../src/emulator/index.ts";
 import { useEmulator } from "../helpers/emulator.ts";
 import { connectCluster } from "../helpers/local-cluster.ts";
+import { mintServiceAccountToken } from "../helpers/service-account-token.ts";
 
 const cluster = inject("cluster");
 const namespace = `federation-${randomBytes(3).toString("hex")}`;
@@ -33,26 +34,12 @@ const emulator = useEmulator({
 describe("emulator with a kube-apiserver as the federated issuer", () => {
   it("accepts the cluster's service-account token and serves the SDK", async () => {
     const { admin } = await connectCluster(cluster);
-    await admin.json("POST", "/api/v1/namespaces", {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: namespace },
+    const token = await mintServiceAccountToken(admin, {
+      namespace,
+      serviceAccount: "workload",
+      audience: "api://AzureADTokenExchange",
     });
-    await admin.json("POST", `/api/v1/namespaces/${namespace}/serviceaccounts`, {
-      apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: { name: "workload" },
-    });
-    const tokenRequest = await admin.json<{ status: { token: string } }>(
-      "POST",
-      `/api/v1/namespaces/${namespace}/serviceaccounts/workload/token`,
-      {
-        apiVersion: "authentication.k8s.io/v1",
-        kind: "TokenRequest",
-        spec: { audiences: ["api://AzureADTokenExchange"], expirationSeconds: 3600 },
-      },
-    );
-    const tokenFile = await emulator.scratchFile("sa-token", tokenRequest.status.token);
+    const tokenFile = await emulator.scratchFile("sa-token", token);
     await emulator.admin("POST", "/hsms/localhsm/keys/cluster-kek");
     expect(
       await emulator.runSdk("encrypt", "cluster-kek", { AZURE_FEDERATED_TOKEN_FILE: tokenFile }),

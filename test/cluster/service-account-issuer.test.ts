@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes, verify } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
 import { connectCluster } from "../helpers/local-cluster.ts";
+import { mintServiceAccountToken } from "../helpers/service-account-token.ts";
 
 const cluster = inject("cluster");
 
@@ -17,25 +18,11 @@ describe("local cluster service-account issuer", () => {
   it("issues a token for api://AzureADTokenExchange that verifies against its anonymous OIDC discovery", async () => {
     const { admin, anonymous } = await connectCluster(cluster);
     const namespace = `issuer-${randomBytes(3).toString("hex")}`;
-    await admin.json("POST", "/api/v1/namespaces", {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: namespace },
+    const token = await mintServiceAccountToken(admin, {
+      namespace,
+      serviceAccount: "workload",
+      audience: "api://AzureADTokenExchange",
     });
-    await admin.json("POST", `/api/v1/namespaces/${namespace}/serviceaccounts`, {
-      apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: { name: "workload" },
-    });
-    const tokenRequest = await admin.json<{ status: { token: string } }>(
-      "POST",
-      `/api/v1/namespaces/${namespace}/serviceaccounts/workload/token`,
-      {
-        apiVersion: "authentication.k8s.io/v1",
-        kind: "TokenRequest",
-        spec: { audiences: ["api://AzureADTokenExchange"], expirationSeconds: 3600 },
-      },
-    );
 
     const discovery = await anonymous.json<{ issuer: string; jwks_uri: string }>(
       "GET",
@@ -44,7 +31,7 @@ describe("local cluster service-account issuer", () => {
     expect(discovery.issuer).toBe(cluster.server);
     const jwks = await anonymous.json<{ keys: Jwk[] }>("GET", new URL(discovery.jwks_uri).pathname);
 
-    const [header, payload, signature] = tokenRequest.status.token.split(".") as [string, string, string];
+    const [header, payload, signature] = token.split(".") as [string, string, string];
     const decode = (part: string) => JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
     const { kid, alg } = decode(header);
     const claims = decode(payload);
