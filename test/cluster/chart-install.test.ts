@@ -134,3 +134,52 @@ describe.each(helms)("chart installs on a real API server with $name (Helm $majo
     expect(gone.status).toBe(404);
   });
 });
+
+describe.each(helms)("switching the key-wrapping key with $name (Helm $major)", ({ name, major }) => {
+  it("is refused on upgrade with the reason, while a new version of the same key is accepted", async () => {
+    const { admin } = await connectCluster(cluster);
+    const namespace = `switch-h${major}-${randomBytes(3).toString("hex")}`;
+    await admin.json("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace },
+    });
+    const helm = (args: string[]) => runHelm(name, args, { kubeconfig: cluster.kubeconfig, reject: false });
+    const base = [chartDir, "-n", namespace, "--no-hooks", "-f", exampleValues];
+    expect((await helm(["install", "tds", ...base])).exitCode).toBe(0);
+
+    const otherKey = await helm(["upgrade", "tds", ...base, "--set", "azure.keyVault.keyName=another-key"]);
+    expect(otherKey.exitCode).toBe(1);
+    expect(String(otherKey.stderr)).toContain(
+      'azure.keyVault.keyName: switching the key-wrapping key on an existing deployment is not supported; the stored signing keys are wrapped by the current key and cannot be unwrapped with another (to rotate, add a version to the same key in the HSM); expected "defakto-wrapping-key"; got "another-key"; keep the current value, or contact Defakto support to migrate',
+    );
+    const otherHsm = await helm([
+      "upgrade",
+      "tds",
+      ...base,
+      "--set",
+      "azure.keyVault.url=https://other-hsm.managedhsm.azure.net/",
+    ]);
+    expect(otherHsm.exitCode).toBe(1);
+    expect(String(otherHsm.stderr)).toContain(
+      "azure.keyVault.url: switching the key-wrapping HSM on an existing deployment is not supported;",
+    );
+
+    // Pinning a version of the same key (and dropping the trailing slash) is not a switch.
+    const pinned = await helm([
+      "upgrade",
+      "tds",
+      ...base,
+      "--set",
+      "azure.keyVault.keyVersion=a1b2c3d4e5f6",
+      "--set",
+      "azure.keyVault.url=https://my-managed-hsm.managedhsm.azure.net",
+    ]);
+    expect(pinned.exitCode, String(pinned.stderr)).toBe(0);
+    const history = await helm(["history", "tds", "-n", namespace, "-o", "json"]);
+    expect(JSON.parse(String(history.stdout)).map((entry: { status: string }) => entry.status)).toEqual([
+      "superseded",
+      "deployed",
+    ]);
+  });
+});

@@ -93,3 +93,33 @@ securityContext:
 resources:
   {{- toYaml $p.resources | nindent 2 }}
 {{- end -}}
+
+{{/*
+Switching the key-wrapping key (another HSM or another key name) on an existing deployment is not supported:
+what the server has stored is wrapped by the current key and cannot be unwrapped with another. On upgrade,
+compare with the running Deployment (`lookup` sees nothing under `helm template` or a client dry run).
+A new keyVersion of the same key is fine: that is a rotation.
+*/}}
+{{- define "spirl-system.checkKeyUnchanged" -}}
+{{- $existing := lookup "apps/v1" "Deployment" .Release.Namespace (include "spirl-system.fullname" .) -}}
+{{- if $existing -}}
+{{- $was := dict -}}
+{{- range $existing.spec.template.spec.containers -}}
+{{- if eq .name "trust-domain-server" -}}
+{{- range .env -}}
+{{- $_ := set $was .name (.value | default "") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $kv := .Values.azure.keyVault -}}
+{{- $wasUrl := get $was "SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL" | lower | trimSuffix "/" -}}
+{{- $wasKey := get $was "SPIRL_KEYWRAP_AZURE_KEY_NAME" -}}
+{{- $nowUrl := $kv.url | lower | trimSuffix "/" -}}
+{{- if and $wasUrl (ne $wasUrl $nowUrl) -}}
+{{- fail (printf "azure.keyVault.url: switching the key-wrapping HSM on an existing deployment is not supported; the stored signing keys are wrapped by a key in the current HSM and cannot be unwrapped with another; expected %q; got %q; keep the current value, or contact Defakto support to migrate" (get $was "SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL") $kv.url) -}}
+{{- end -}}
+{{- if and $wasKey (ne $wasKey $kv.keyName) -}}
+{{- fail (printf "azure.keyVault.keyName: switching the key-wrapping key on an existing deployment is not supported; the stored signing keys are wrapped by the current key and cannot be unwrapped with another (to rotate, add a version to the same key in the HSM); expected %q; got %q; keep the current value, or contact Defakto support to migrate" $wasKey $kv.keyName) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
