@@ -87,12 +87,13 @@ async function serve(
     if (early === "reset") return;
     const result =
       early ??
-      handleHsmRequest(state, hsm, route, {
-        method,
-        query: url.searchParams,
-        headers: request.headers,
-        body,
-      });
+      handleHsmRequest(
+        state,
+        hsm,
+        route,
+        { method, query: url.searchParams, headers: request.headers, body },
+        new Set(faults.map((fault) => fault.kind)),
+      );
     const json = withActivityId(result.json, requestId);
     const text = result.text ?? (json === undefined ? "" : postFaults(faults, json, hsmUrl(hsm)));
     return write(logged, result.status, { ...hsmHeaders, ...result.headers }, text);

@@ -1,6 +1,8 @@
+import { createDecipheriv } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { ServerResponse } from "node:http";
 import { execa } from "execa";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { parseEnvFile } from "../../src/emulator/index.ts";
 import type { TestEmulator } from "./emulator.ts";
 
@@ -139,4 +141,77 @@ export function failureOf(run: PreflightRun): { code: string; exit: number; mess
     message: failed[3] as string,
     fix: fix[1] as string,
   };
+}
+
+/** The crypto bytes the emulator put on the wire while recording, in the forms a leak would take. */
+export interface WireSecrets {
+  /** Base64url, base64 and hex of every ciphertext, IV, tag, echoed AAD and plaintext seen so far. */
+  secrets(): string[];
+  /** Stops recording. */
+  stop(): void;
+}
+
+/**
+ * Records the fields of every crypto result the in-process emulator writes (ciphertext, IV, tag, echoed
+ * AAD, decrypted bytes) and the plaintext each sealed value really opens to under the emulator's key, so
+ * a test can check that none of the bytes a child process generated reached its output.
+ */
+export function recordWireSecrets(emulator: TestEmulator): WireSecrets {
+  const end = vi.spyOn(ServerResponse.prototype, "end");
+  const forms = (bytes: Buffer) =>
+    bytes.length === 0 ? [] : [bytes.toString("base64url"), bytes.toString("base64"), bytes.toString("hex")];
+  return {
+    secrets() {
+      const found: Buffer[] = [];
+      for (const [body] of end.mock.calls as unknown[][]) {
+        const result = cryptoResult(body);
+        if (result === undefined) continue;
+        for (const field of ["value", "iv", "tag", "aad"] as const) {
+          const text = result[field];
+          if (typeof text === "string") found.push(Buffer.from(text, "base64url"));
+        }
+        const opened = openSealed(emulator, result);
+        if (opened !== undefined) found.push(opened);
+      }
+      return found.flatMap(forms);
+    },
+    stop: () => end.mockRestore(),
+  };
+}
+
+type CryptoResult = Partial<Record<"kid" | "alg" | "value" | "iv" | "tag" | "aad", unknown>>;
+
+function cryptoResult(body: unknown): CryptoResult | undefined {
+  if (typeof body !== "string" || !body.startsWith("{")) return undefined;
+  try {
+    const json = JSON.parse(body) as CryptoResult;
+    return typeof json.kid === "string" && typeof json.alg === "string" && typeof json.value === "string"
+      ? json
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The plaintext of an A256GCM encrypt result, opened with the emulator's copy of the key. */
+function openSealed(emulator: TestEmulator, result: CryptoResult): Buffer | undefined {
+  const [iv, tag, aad] = [result.iv, result.tag, result.aad].map((field) =>
+    typeof field === "string" ? Buffer.from(field, "base64url") : undefined,
+  );
+  const kid = /^https:\/\/([a-z0-9-]+)\.managedhsm\.azure\.net\/keys\/([^/]+)\/([0-9a-f]+)$/.exec(
+    String(result.kid),
+  );
+  if (result.alg !== "A256GCM" || iv?.length !== 12 || tag === undefined || kid === null) return undefined;
+  const [, hsm, name, version] = kid as unknown as [string, string, string, string];
+  const secret = emulator.handle.state.hsms.get(hsm)?.get(name, version).secret;
+  if (secret === undefined) return undefined;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", secret, iv, { authTagLength: 16 });
+    decipher.setAuthTag(tag);
+    if (aad !== undefined) decipher.setAAD(aad);
+    return Buffer.concat([decipher.update(Buffer.from(String(result.value), "base64url")), decipher.final()]);
+  } catch {
+    // A decrypt result (or a tampered one) is not a sealed value; its bytes are recorded as they are.
+    return undefined;
+  }
 }

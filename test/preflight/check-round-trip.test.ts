@@ -1,5 +1,6 @@
-// The two round-trip failures the emulator cannot be made to produce (it always authenticates AAD and
-// returns what was encrypted), checked against a stand-in HSM client.
+// The round-trip check in process, against a stand-in HSM client: each way it fails, fast and one at a
+// time. preflight-round-trip-faults.test.ts produces the same failures end to end with the emulator's
+// crypto-path faults (ignore-aad, corrupt-plaintext, truncate-plaintext, short-iv).
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { HsmKey, ManagedHsmKeyClient, SealedBytes } from "../../src/hsm/index.ts";

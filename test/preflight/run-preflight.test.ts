@@ -201,6 +201,20 @@ describe.concurrent("spirl-keywrap preflight", { timeout: 60_000 }, () => {
     );
   });
 
+  // The one class no HSM fault produces: an error from outside what the preflight checks. Here the Azure
+  // SDK refuses a mistyped credential selector before any request; the SDK's own words say what is valid.
+  it("UNEXPECTED: an AZURE_TOKEN_CREDENTIALS value the Azure SDK does not know", async () => {
+    const run = await runPreflightCli(emulator, {
+      keyName: "good-key",
+      env: { AZURE_TOKEN_CREDENTIALS: "WorkloadIdentity" },
+    });
+    const failure = expectFailure(run, "UNEXPECTED", failureCatalogue.UNEXPECTED.fix);
+    expect(failure.message).toMatch(
+      /^identity: Error: Invalid value for AZURE_TOKEN_CREDENTIALS = WorkloadIdentity\. Valid values are /,
+    );
+    expect(run.stderr).not.toContain("x-ms-request-id");
+  });
+
   it("writes a failure as one JSON object with code, exit code, fix and x-ms-request-id", async () => {
     const run = await runPreflightCli(emulator, {
       keyName: "json-missing-key",

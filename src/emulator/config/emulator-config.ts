@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { faultKinds } from "../faults/fault-plan.ts";
 import { findBuiltInRole } from "../rbac/built-in-roles.ts";
 
 /** Dev-mode identities: fixed so an env file written yesterday still names the same tenant and client. */
@@ -50,7 +51,7 @@ export const roleAssignmentSchema = z
 
 export const faultSchema = z
   .object({
-    kind: z.enum(["latency", "throttle", "unavailable", "reset", "malformed-json", "wrong-kid"]),
+    kind: z.enum(faultKinds),
     operation: z.string().optional(),
     hsm: z.string().optional(),
     count: z.number().int().positive().optional(),

@@ -13,7 +13,18 @@ export type FaultKind =
   /** Serve the real status with a truncated JSON body. */
   | "malformed-json"
   /** Serve the real response with the `kid` of another key (HSM responses only). */
-  | "wrong-kid";
+  | "wrong-kid"
+  /**
+   * A256GCM decrypt returns the plaintext without checking the tag, so it succeeds whatever AAD the
+   * request sends: an HSM that does not authenticate AAD (`decrypt` only).
+   */
+  | "ignore-aad"
+  /** `decrypt` and `unwrapKey` return the plaintext with its first bit flipped. */
+  | "corrupt-plaintext"
+  /** `decrypt` and `unwrapKey` return the plaintext without its last byte (the NUL-byte truncation bug). */
+  | "truncate-plaintext"
+  /** A256GCM encrypt returns only the first 8 bytes of its 12-byte IV (`encrypt` only). */
+  | "short-iv";
 
 /** A fault as tests describe it (admin API, config, `startEmulator`). */
 export interface FaultInput {
@@ -38,14 +49,19 @@ export interface Fault extends FaultInput {
   remaining?: number;
 }
 
-const kinds: readonly FaultKind[] = [
+/** Every kind, in documentation order; the config schema takes its enum from here. */
+export const faultKinds = [
   "latency",
   "throttle",
   "unavailable",
   "reset",
   "malformed-json",
   "wrong-kid",
-];
+  "ignore-aad",
+  "corrupt-plaintext",
+  "truncate-plaintext",
+  "short-iv",
+] as const satisfies readonly FaultKind[];
 
 /** The active faults; a request takes every fault that matches it, consuming one use of each. */
 export class FaultPlan {
@@ -58,7 +74,8 @@ export class FaultPlan {
 
   /** Adds a fault; throws `RangeError` naming the bad field. */
   add(input: FaultInput): Fault {
-    if (!kinds.includes(input.kind)) throw new RangeError(`kind: expected one of ${kinds.join(", ")}`);
+    if (!(faultKinds as readonly string[]).includes(input.kind))
+      throw new RangeError(`kind: expected one of ${faultKinds.join(", ")}`);
     if (input.count !== undefined && !(Number.isInteger(input.count) && input.count > 0))
       throw new RangeError(`count: expected a positive integer, got ${input.count}`);
     if (input.probability !== undefined && !(input.probability >= 0 && input.probability <= 1))

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { type Caller, verifyAccessToken } from "../entra/access-token.ts";
+import type { FaultKind } from "../faults/fault-plan.ts";
 import { type EmulatorState, hsmUrl } from "../state.ts";
 import type { HsmRoute } from "./hsm-route.ts";
 import { type OperationResult, runHsmOperation } from "./run-hsm-operation.ts";
@@ -35,12 +36,16 @@ export function challengeResponse(state: EmulatorState, method: string): HsmResp
   };
 }
 
-/** Authenticates, authorizes and runs one request that carries an `Authorization` header. */
+/**
+ * Authenticates, authorizes and runs one request that carries an `Authorization` header. `faults` are
+ * the kinds the request drew (default none); the crypto-path ones act inside the key operation.
+ */
 export function handleHsmRequest(
   state: EmulatorState,
   hsm: string,
   route: HsmRoute | undefined,
   request: { method: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: Buffer },
+  faults?: ReadonlySet<FaultKind>,
 ): HsmResponse {
   try {
     const caller = authenticate(state, request.headers.authorization ?? "");
@@ -60,6 +65,7 @@ export function handleHsmRequest(
       route,
       parseBody(request.body),
       state.clock.nowSeconds(),
+      faults,
     );
     return result;
   } catch (error) {

@@ -7,6 +7,7 @@ import {
   publicEncrypt,
   randomBytes,
 } from "node:crypto";
+import type { FaultKind } from "../faults/fault-plan.ts";
 import type { KeyVersion } from "./key-store.ts";
 import { badParameter } from "./service-error.ts";
 
@@ -35,15 +36,30 @@ const rsaOaepHash: Record<string, string> = { "RSA-OAEP": "sha1", "RSA-OAEP-256"
 /** RFC 3394 default initial value. */
 const keyWrapIv = Buffer.from("A6A6A6A6A6A6A6A6", "hex");
 
-/** Runs one key operation with real cryptography, refusing algorithms the key cannot serve. */
+const noFaults: ReadonlySet<FaultKind> = new Set();
+
+/**
+ * Runs one key operation with real cryptography, refusing algorithms the key cannot serve. `faults`
+ * (default none) are the request's faults; the crypto-path kinds among them make the result wrong.
+ */
 export function runKeyOperation(
   operation: CryptoOperation,
   key: KeyVersion,
   input: OperationInput,
+  faults: ReadonlySet<FaultKind> = noFaults,
+): OperationOutput {
+  return tamper(operation, faults, operate(operation, key, input, faults.has("ignore-aad")));
+}
+
+function operate(
+  operation: CryptoOperation,
+  key: KeyVersion,
+  input: OperationInput,
+  ignoreAad: boolean,
 ): OperationOutput {
   const gcm = gcmBits[input.alg];
   if (gcm !== undefined && (operation === "encrypt" || operation === "decrypt"))
-    return aesGcm(operation, requireAes(key, input.alg, gcm), input);
+    return aesGcm(operation, requireAes(key, input.alg, gcm), input, ignoreAad);
   const kw = keyWrapBits[input.alg];
   if (kw !== undefined && (operation === "wrapKey" || operation === "unwrapKey"))
     return aesKeyWrap(operation, requireAes(key, input.alg, kw), input.value);
@@ -65,7 +81,30 @@ function requireAes(key: KeyVersion, alg: string, bits: number): Buffer {
   return key.secret;
 }
 
-function aesGcm(operation: "encrypt" | "decrypt", secret: Buffer, input: OperationInput): OperationOutput {
+/** What the plaintext and IV faults do to a correct result. */
+function tamper(
+  operation: CryptoOperation,
+  faults: ReadonlySet<FaultKind>,
+  output: OperationOutput,
+): OperationOutput {
+  let { value, iv } = output;
+  if (operation === "decrypt" || operation === "unwrapKey") {
+    if (faults.has("corrupt-plaintext") && value.length > 0) {
+      value = Buffer.from(value);
+      value[0] = (value[0] ?? 0) ^ 0x80;
+    }
+    if (faults.has("truncate-plaintext")) value = value.subarray(0, Math.max(0, value.length - 1));
+  }
+  if (operation === "encrypt" && faults.has("short-iv") && iv !== undefined) iv = iv.subarray(0, 8);
+  return { ...output, value, ...(iv !== undefined && { iv }) };
+}
+
+function aesGcm(
+  operation: "encrypt" | "decrypt",
+  secret: Buffer,
+  input: OperationInput,
+  ignoreAad: boolean,
+): OperationOutput {
   const cipherName = `aes-${secret.length * 8}-gcm` as "aes-256-gcm";
   if (operation === "encrypt") {
     // The service generates the IV; a client IV is ignored (the SDK never sends one for GCM).
@@ -80,6 +119,8 @@ function aesGcm(operation: "encrypt" | "decrypt", secret: Buffer, input: Operati
   const decipher = createDecipheriv(cipherName, secret, iv, { authTagLength: 16 });
   decipher.setAuthTag(input.tag);
   if (input.aad !== undefined) decipher.setAAD(input.aad);
+  // GCM is CTR underneath: update() yields the plaintext, and only final() checks the tag (and so the AAD).
+  if (ignoreAad) return { value: decipher.update(input.value) };
   return { value: decryptOrFail(() => Buffer.concat([decipher.update(input.value), decipher.final()])) };
 }
 

@@ -1,4 +1,5 @@
 import { createPrivateKey, randomBytes } from "node:crypto";
+import type { FaultKind } from "../faults/fault-plan.ts";
 import { fromBase64Url, toBase64Url } from "../http/wire-json.ts";
 import type { HsmRoute } from "./hsm-route.ts";
 import { deletedKeyBundle, type HsmUrl, keyBundle, keyId, keyItem } from "./key-bundle.ts";
@@ -12,13 +13,14 @@ export interface OperationResult {
   readonly json?: unknown;
 }
 
-/** Runs an authorized data-plane operation against one HSM's keys. */
+/** Runs an authorized data-plane operation against one HSM's keys; `faults` reach the key operations. */
 export function runHsmOperation(
   store: KeyStore,
   hsmUrl: HsmUrl,
   route: HsmRoute,
   body: Record<string, unknown>,
   nowSeconds: number,
+  faults?: ReadonlySet<FaultKind>,
 ): OperationResult {
   const name = route.keyName ?? "";
   const ok = (json: unknown): OperationResult => ({ status: 200, json });
@@ -66,7 +68,7 @@ export function runHsmOperation(
       const version = store.get(name, route.version ?? "");
       checkUsable(version, crypto, nowSeconds);
       const input = operationInput(body);
-      const output = runKeyOperation(crypto, version, input);
+      const output = runKeyOperation(crypto, version, input, faults);
       return ok({
         alg: input.alg,
         kid: keyId(hsmUrl, name, version),
