@@ -230,6 +230,8 @@ export function classifyFailure(error: unknown, context: FailureContext): Prefli
     return make(
       "TOKEN_REJECTED",
       `could not get a token for the HSM: ${chain.map(messageOf).find(Boolean) ?? ""}`,
+      // No AADSTS code to act on: the request probably never reached Entra ID.
+      "Entra ID gave no AADSTS code, so the token request likely never reached it: check that the pod reaches https://login.microsoftonline.com (AZURE_AUTHORITY_HOST, HTTPS_PROXY, egress rules) and that AZURE_TENANT_ID and AZURE_CLIENT_ID are right.",
     );
   return make(
     "UNEXPECTED",

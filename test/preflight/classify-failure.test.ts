@@ -24,6 +24,16 @@ describe("classifyFailure", () => {
     expect(failure.fix).toContain("subject = system:serviceaccount:<namespace>:<service-account>");
   });
 
+  it("does not point at an AADSTS code when Entra ID gave none", () => {
+    const error = Object.assign(new Error("Unable to reach https://login.example.invalid/tenant"), {
+      name: "AuthenticationError",
+    });
+    const failure = classifyFailure(error, { ...context, step: "identity" });
+    expect(failure.code).toBe("TOKEN_REJECTED");
+    expect(failure.fix).not.toContain("Act on the AADSTS code");
+    expect(failure.fix).toContain("AZURE_AUTHORITY_HOST");
+  });
+
   it("names the data action and fills the role assignment command on a 403", () => {
     const error = restError(
       403,
