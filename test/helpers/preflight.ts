@@ -4,6 +4,7 @@ import { ServerResponse } from "node:http";
 import { execa } from "execa";
 import { expect, vi } from "vitest";
 import { parseEnvFile } from "../../src/emulator/index.ts";
+import { type FailureCode, failureCatalogue } from "../../src/preflight/index.ts";
 import type { TestEmulator } from "./emulator.ts";
 
 const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
@@ -214,4 +215,13 @@ function openSealed(emulator: TestEmulator, result: CryptoResult): Buffer | unde
     // A decrypt result (or a tampered one) is not a sealed value; its bytes are recorded as they are.
     return undefined;
   }
+}
+
+/** Asserts the run failed as `code`: the printed code and exit status, and the process exit status. */
+export function expectFailureCode(run: PreflightRun, code: FailureCode): ReturnType<typeof failureOf> {
+  const failure = failureOf(run);
+  const { exitCode } = failureCatalogue[code];
+  expect({ code: failure.code, exitCode: run.exitCode }).toEqual({ code, exitCode });
+  expect(failure.exit).toBe(exitCode);
+  return failure;
 }

@@ -8,8 +8,8 @@ import { type FailureCode, failureCatalogue } from "../../src/preflight/index.ts
 import { useEmulator } from "../helpers/emulator.ts";
 import {
   createTestKey,
+  expectFailureCode,
   expectNoSecrets,
-  failureOf,
   type PreflightRun,
   recordWireSecrets,
   runPreflightCli,
@@ -55,12 +55,7 @@ async function statuses(operation: string): Promise<Record<string, number>> {
  * neither the identity's tokens nor any byte of the round trip (plaintext, AAD, ciphertext, IV, tag) leaked.
  */
 function expectFailure(run: PreflightRun, code: FailureCode, messageIncludes: string): void {
-  const failure = failureOf(run);
-  expect({ code: failure.code, exitCode: run.exitCode }).toEqual({
-    code,
-    exitCode: failureCatalogue[code].exitCode,
-  });
-  expect(failure.exit).toBe(failureCatalogue[code].exitCode);
+  const failure = expectFailureCode(run, code);
   expect(failure.message).toContain(messageIncludes);
   expect(failure.fix).toBe(failureCatalogue[code].fix);
   expect(run.stderr).toMatch(/x-ms-request-id=[0-9a-f-]{36}/);

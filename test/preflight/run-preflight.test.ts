@@ -9,8 +9,9 @@ import {
   callCounts,
   createTestKey,
   emulatorHsmUrl,
+  expectFailureCode,
   expectNoSecrets,
-  failureOf,
+  type failureOf,
   type PreflightRun,
   runPreflightCli,
 } from "../helpers/preflight.ts";
@@ -58,12 +59,7 @@ function expectFailure(
   code: FailureCode,
   fixIncludes: string,
 ): ReturnType<typeof failureOf> {
-  const failure = failureOf(run);
-  expect({ code: failure.code, exitCode: run.exitCode }).toEqual({
-    code,
-    exitCode: failureCatalogue[code].exitCode,
-  });
-  expect(failure.exit).toBe(failureCatalogue[code].exitCode);
+  const failure = expectFailureCode(run, code);
   expect(failure.fix).toContain(fixIncludes);
   expectNoSecrets(run, secrets);
   return failure;
