@@ -13,7 +13,7 @@ import { type EmulatorState, hsmUrl } from "./state.ts";
 
 const hsmHostPattern = /^([a-z0-9-]+)\.managedhsm\.azure\.net$/;
 
-/** Headers every Managed HSM response carries in real captures. */
+/** Headers every Managed HSM response carries in real captures, the 401 challenge included (wire spec §3). */
 const hsmHeaders = {
   "content-type": "application/json; charset=utf-8",
   "cache-control": "no-cache",
@@ -21,9 +21,9 @@ const hsmHeaders = {
   "strict-transport-security": "max-age=31536000; includeSubDomains",
   "x-content-type-options": "nosniff",
   "x-frame-options": "SAMEORIGIN",
-  "x-ms-keyvault-region": "local",
-  "x-ms-keyvault-service-version": "1.9.0.0",
 };
+/** Responses past the challenge also name the region; the captured challenge does not (wire spec §3, §7.8). */
+const servedHeaders = { ...hsmHeaders, "x-ms-keyvault-region": "local" };
 
 /**
  * The one HTTPS request handler behind the CONNECT proxy and the issuer port: picks the service by
@@ -95,8 +95,8 @@ async function serve(
         new Set(faults.map((fault) => fault.kind)),
       );
     const json = withActivityId(result.json, requestId);
-    const text = result.text ?? (json === undefined ? "" : postFaults(faults, json, hsmUrl(hsm)));
-    return write(logged, result.status, { ...hsmHeaders, ...result.headers }, text);
+    const text = result.text ?? (json === undefined ? "" : postFaults(faults, json, wireJson, hsmUrl(hsm)));
+    return write(logged, result.status, { ...servedHeaders, ...result.headers }, text);
   }
 
   if (host === "login.microsoftonline.com") {
@@ -111,7 +111,8 @@ async function serve(
       "cache-control": "no-store, no-cache",
       ...early?.headers,
     };
-    return write(logged, result.status, headers, postFaults(faults, result.json, undefined));
+    // Entra keeps its own key order (`token_type` first, `error` first), unlike Managed HSM.
+    return write(logged, result.status, headers, postFaults(faults, result.json, JSON.stringify));
   }
 
   if (rawHost === issuerHost && method === "GET") {
@@ -189,12 +190,17 @@ function withActivityId(json: unknown, requestId: string): unknown {
   return { error: { ...error, message: `${error.message} (Activity ID: ${requestId})` } };
 }
 
-/** Serializes the body, with a wrong `kid` or cut short when a fault says so. */
-function postFaults(faults: readonly Fault[], json: unknown, vaultUrl: string | undefined): string {
+/** Serializes the body with `serialize`, with a wrong `kid` (HSM only) or cut short when a fault says so. */
+function postFaults(
+  faults: readonly Fault[],
+  json: unknown,
+  serialize: (value: unknown) => string,
+  vaultUrl?: string,
+): string {
   let body = json;
   if (vaultUrl !== undefined && faults.some((fault) => fault.kind === "wrong-kid"))
     body = replaceKid(json, `${vaultUrl}/keys/wrong-kid-fault/${"0".repeat(32)}`);
-  const text = wireJson(body);
+  const text = serialize(body);
   return faults.some((fault) => fault.kind === "malformed-json")
     ? text.slice(0, Math.ceil(text.length / 2))
     : text;

@@ -149,10 +149,14 @@ export function classifyFailure(error: unknown, context: FailureContext): Prefli
     const status = statusCodeOf(link);
     const code = errorCodeOf(link);
     const message = messageOf(link);
+    // A 401 with an error body says why; a bare challenge (empty or "OK", which the SDK fails to parse)
+    // is how Managed HSM refuses an expired token, even after the SDK fetched a token again.
     if (status === 401)
       return make(
         "HSM_UNAUTHORIZED",
-        `${context.step}: the HSM answered 401 ${code ?? "Unauthorized"}: ${message || "the access token was not accepted"}`,
+        code === undefined || code === "PARSE_ERROR"
+          ? `${context.step}: the HSM answered 401 with a new authentication challenge: it did not accept the access token, even after a fresh sign-in (expired, or for another tenant)`
+          : `${context.step}: the HSM answered 401 ${code}: ${message || "the access token was not accepted"}`,
       );
     if (status === 403) {
       const action = /Microsoft\.KeyVault\/managedHsm\/[\w/.-]+/.exec(message)?.[0];

@@ -158,8 +158,9 @@ describe("preflight retries and fault classes", { timeout: 60_000 }, () => {
     const run = await running;
     await emulator.admin("POST", "/clock", { advanceSeconds: -7_200 });
     const failure = expectFailure(run, "HSM_UNAUTHORIZED");
-    expect(failure.message).toContain(
-      "the HSM answered 401 Unauthorized: Invalid bearer token: the token is expired",
+    // Managed HSM answers an expired token with a bare challenge, not an error body (wire spec §4.1).
+    expect(failure.message).toBe(
+      "getKey: the HSM answered 401 with a new authentication challenge: it did not accept the access token, even after a fresh sign-in (expired, or for another tenant)",
     );
   });
 });

@@ -26,7 +26,8 @@ export class AadstsError extends Error {
       .replace(/\.\d+Z$/, "Z");
     return {
       error: this.error,
-      error_description: `${this.message} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+      // Entra separates these trailers with CRLF, as its documented and captured errors show.
+      error_description: `${this.message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
       error_codes: [this.aadsts],
       timestamp,
       trace_id: traceId,

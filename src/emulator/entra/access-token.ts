@@ -37,6 +37,9 @@ export interface Caller {
   readonly clientId: string;
 }
 
+/** The reason `verifyAccessToken` gives for an expired token; Managed HSM answers it with a fresh challenge. */
+export const expiredToken = "Invalid bearer token: the token is expired.";
+
 /** Validates a bearer token (signature, audience, lifetime, tenant); returns the reason it fails, or the caller. */
 export function verifyAccessToken(directory: EntraDirectory, token: string): Caller | string {
   const jwt = decodeJwt(token);
@@ -50,7 +53,7 @@ export function verifyAccessToken(directory: EntraDirectory, token: string): Cal
   if (aud !== managedHsmResource)
     return `Found token with aud=${String(aud)}, but expected aud=${managedHsmResource}.`;
   const now = directory.clock.nowSeconds();
-  if (typeof exp !== "number" || now >= exp) return "Invalid bearer token: the token is expired.";
+  if (typeof exp !== "number" || now >= exp) return expiredToken;
   if (typeof nbf === "number" && now < nbf) return "Invalid bearer token: the token is not yet valid.";
   if (tid !== directory.tenantId)
     return `Invalid bearer token: tenant ${String(tid)} does not match the HSM tenant ${directory.tenantId}.`;

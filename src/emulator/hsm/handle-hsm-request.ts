@@ -1,13 +1,28 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { type Caller, verifyAccessToken } from "../entra/access-token.ts";
+import { type Caller, expiredToken, verifyAccessToken } from "../entra/access-token.ts";
 import type { FaultKind } from "../faults/fault-plan.ts";
 import { type EmulatorState, hsmUrl } from "../state.ts";
 import type { HsmRoute } from "./hsm-route.ts";
 import { type OperationResult, runHsmOperation } from "./run-hsm-operation.ts";
 import { badParameter, isServiceError, ServiceError } from "./service-error.ts";
 
-/** api-versions the SDKs in use send; others get the service's `BadParameter`. */
-const apiVersions = new Set(["7.2", "7.3", "7.4", "7.5", "7.6-preview.2", "7.6", "2025-07-01"]);
+/**
+ * api-versions of the SDKs and of real Managed HSM captures (7.2 to 2025-07-01, previews included);
+ * others get the service's `BadParameter`.
+ */
+const apiVersions = new Set([
+  "7.2",
+  "7.3-preview",
+  "7.3",
+  "7.4-preview.1",
+  "7.4",
+  "7.5-preview.1",
+  "7.5",
+  "7.6-preview.1",
+  "7.6-preview.2",
+  "7.6",
+  "2025-07-01",
+]);
 
 /** The exact challenge of real Managed HSM (wire spec §3); the SDK parses only quoted, space-free values. */
 export function challengeHeader(tenantId: string): string {
@@ -49,6 +64,8 @@ export function handleHsmRequest(
 ): HsmResponse {
   try {
     const caller = authenticate(state, request.headers.authorization ?? "");
+    // Real Managed HSM answers an expired token like a missing one (wire spec §4.1): the body-less challenge.
+    if (caller === expiredToken) return challengeResponse(state, request.method);
     const apiVersion = request.query.get("api-version");
     if (apiVersion === null || !apiVersions.has(apiVersion))
       throw badParameter(
@@ -80,12 +97,13 @@ export function handleHsmRequest(
   }
 }
 
-function authenticate(state: EmulatorState, authorization: string): Caller {
+function authenticate(state: EmulatorState, authorization: string): Caller | typeof expiredToken {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   const caller =
     match?.[1] === undefined
       ? "Request is missing a Bearer token."
       : verifyAccessToken(state.directory, match[1]);
+  if (caller === expiredToken) return caller;
   if (typeof caller === "string") throw new ServiceError(401, "Unauthorized", caller);
   return caller;
 }

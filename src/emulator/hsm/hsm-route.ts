@@ -71,9 +71,8 @@ export function hsmRoute(method: string, pathname: string): HsmRoute | undefined
   }
   if (method === "POST" && third === "create")
     return { operation: "createKey", action: "/keys/create", ...key };
-  // Managed HSM lists no rotate action; rotation makes a key version, so it needs the create action.
   if (method === "POST" && third === "rotate")
-    return { operation: "rotateKey", action: "/keys/create", ...key };
+    return { operation: "rotateKey", action: "/keys/rotate/action", ...key };
   if (method === "GET" && third === "versions")
     return { operation: "getKeyVersions", action: "/keys/read/action", ...key };
   const crypto = cryptoSegments[third.toLowerCase()];

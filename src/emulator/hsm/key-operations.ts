@@ -23,7 +23,7 @@ export interface OperationInput {
   readonly tag?: Buffer;
 }
 
-/** What an operation produced; `iv` and `tag` only for GCM encryption. */
+/** What an operation produced; `iv` only for GCM and CBC encryption, `tag` only for GCM encryption. */
 export interface OperationOutput {
   readonly value: Buffer;
   readonly iv?: Buffer;
@@ -31,6 +31,14 @@ export interface OperationOutput {
 }
 
 const gcmBits: Record<string, number> = { A128GCM: 128, A192GCM: 192, A256GCM: 256 };
+const cbcBits: Record<string, number> = {
+  A128CBC: 128,
+  A192CBC: 192,
+  A256CBC: 256,
+  A128CBCPAD: 128,
+  A192CBCPAD: 192,
+  A256CBCPAD: 256,
+};
 const keyWrapBits: Record<string, number> = { A128KW: 128, A192KW: 192, A256KW: 256 };
 const rsaOaepHash: Record<string, string> = { "RSA-OAEP": "sha1", "RSA-OAEP-256": "sha256" };
 /** RFC 3394 default initial value. */
@@ -60,6 +68,9 @@ function operate(
   const gcm = gcmBits[input.alg];
   if (gcm !== undefined && (operation === "encrypt" || operation === "decrypt"))
     return aesGcm(operation, requireAes(key, input.alg, gcm), input, ignoreAad);
+  const cbc = cbcBits[input.alg];
+  if (cbc !== undefined && (operation === "encrypt" || operation === "decrypt"))
+    return aesCbc(operation, requireAes(key, input.alg, cbc), input);
   const kw = keyWrapBits[input.alg];
   if (kw !== undefined && (operation === "wrapKey" || operation === "unwrapKey"))
     return aesKeyWrap(operation, requireAes(key, input.alg, kw), input.value);
@@ -129,6 +140,23 @@ function gcmIv(iv: Buffer | undefined): Buffer {
   if (iv?.length === 12) return iv;
   if (iv?.length === 16 && iv.readUInt32BE(12) === 0) return iv.subarray(0, 12);
   throw badParameter("The iv must be 12 bytes for AES-GCM decryption");
+}
+
+/**
+ * AES-CBC, PKCS#7-padded for the `…PAD` algorithms. Encrypt echoes the caller's IV (wire spec §2.3) or,
+ * as the service does when the SDK sends none, makes one.
+ */
+function aesCbc(operation: "encrypt" | "decrypt", secret: Buffer, input: OperationInput): OperationOutput {
+  const pad = input.alg.endsWith("PAD");
+  const iv = input.iv ?? (operation === "encrypt" ? randomBytes(16) : undefined);
+  if (iv?.length !== 16) throw badParameter(`The iv must be 16 bytes for ${input.alg}`);
+  if (!pad && input.value.length % 16 !== 0)
+    throw badParameter(`${input.alg} needs a multiple of 16 bytes; use ${input.alg}PAD for other lengths`);
+  const cipherName = `aes-${secret.length * 8}-cbc`;
+  const run = (cipher: ReturnType<typeof createCipheriv> | ReturnType<typeof createDecipheriv>) =>
+    Buffer.concat([cipher.setAutoPadding(pad).update(input.value), cipher.final()]);
+  if (operation === "encrypt") return { value: run(createCipheriv(cipherName, secret, iv)), iv };
+  return { value: decryptOrFail(() => run(createDecipheriv(cipherName, secret, iv))) };
 }
 
 function aesKeyWrap(operation: "wrapKey" | "unwrapKey", secret: Buffer, value: Buffer): OperationOutput {

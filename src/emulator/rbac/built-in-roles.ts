@@ -12,6 +12,7 @@ const keyUse = ["/keys/encrypt/action", "/keys/decrypt/action", "/keys/wrap/acti
 const keyManagement = [
   "/keys/read/action",
   "/keys/write/action",
+  "/keys/rotate/action",
   "/keys/create",
   "/keys/delete",
   "/keys/import/action",

@@ -39,19 +39,19 @@ function expectAadsts(
     error_uri: `https://login.microsoftonline.com/error?code=${code}`,
   });
   expect(body.error_description).toMatch(
-    new RegExp(`^AADSTS${code}: .* Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: `),
+    new RegExp(
+      `^AADSTS${code}: .*\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: [0-9a-f-]{36}\r\nTimestamp: `,
+    ),
   );
-  expect(Object.keys(body).sort()).toEqual(
-    [
-      "correlation_id",
-      "error",
-      "error_codes",
-      "error_description",
-      "error_uri",
-      "timestamp",
-      "trace_id",
-    ].sort(),
-  );
+  expect(Object.keys(body)).toEqual([
+    "error",
+    "error_description",
+    "error_codes",
+    "timestamp",
+    "trace_id",
+    "correlation_id",
+    "error_uri",
+  ]);
 }
 
 describe("POST /{tenant}/oauth2/v2.0/token", () => {
@@ -82,6 +82,49 @@ describe("POST /{tenant}/oauth2/v2.0/token", () => {
     expect(
       verify("sha256", Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, "base64url")),
     ).toBe(true);
+  });
+
+  it("answers in Entra's key order as application/json; charset=utf-8", async () => {
+    const response = await exchange();
+    expect(response.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(Object.keys(response.json as object)).toEqual([
+      "token_type",
+      "expires_in",
+      "ext_expires_in",
+      "access_token",
+    ]);
+  });
+
+  it("answers errors in Entra's key order, with CRLF before the trace, correlation and timestamp trailers", async () => {
+    const response = await exchange({ client_assertion: "not-a-jwt" });
+    expect(response.headers["content-type"]).toBe("application/json; charset=utf-8");
+    const body = response.json as { error_description: string; timestamp: string; trace_id: string };
+    expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+    expect(body.error_description).toBe(
+      `AADSTS50027: JWT token is invalid or malformed.\r\nTrace ID: ${body.trace_id}\r\nCorrelation ID: ${(response.json as { correlation_id: string }).correlation_id}\r\nTimestamp: ${body.timestamp}`,
+    );
+  });
+
+  it("answers another grant_type with AADSTS70003", async () => {
+    expectAadsts(await exchange({ grant_type: "password" }), 400, "unsupported_grant_type", 70003);
+  });
+
+  it("answers a wrong client_assertion_type with AADSTS7000216", async () => {
+    expectAadsts(
+      await exchange({ client_assertion_type: "urn:ietf:params:oauth:grant-type:jwt-bearer" }),
+      401,
+      "invalid_client",
+      7000216,
+    );
+  });
+
+  it("answers a scope without /.default with AADSTS1002012", async () => {
+    expectAadsts(
+      await exchange({ scope: "https://managedhsm.azure.net/user_impersonation" }),
+      400,
+      "invalid_scope",
+      1002012,
+    );
   });
 
   it("answers a wrong tenant with AADSTS90002", async () => {
@@ -146,5 +189,23 @@ describe("POST /{tenant}/oauth2/v2.0/token", () => {
     } finally {
       emulator.handle.state.clock.advance(-2 * 86_400);
     }
+  });
+});
+
+describe("GET /{tenant}/v2.0/.well-known/openid-configuration", () => {
+  it("names the authority's issuer, token endpoint, authorization endpoint and JWKS on login.microsoftonline.com", async () => {
+    const response = await emulator.raw({
+      host: "login.microsoftonline.com",
+      method: "GET",
+      path: `/${devDefaults.tenantId}/v2.0/.well-known/openid-configuration`,
+    });
+    expect(response.status).toBe(200);
+    const base = `https://login.microsoftonline.com/${devDefaults.tenantId}`;
+    expect(response.json).toMatchObject({
+      issuer: `${base}/v2.0`,
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Raw HTTPS through the proxy: the exact wire details of the Managed HSM data plane (wire spec §2-§4, §7).
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { signJwt } from "../../../src/emulator/entra/jwt.ts";
 import { type RawResponse, useEmulator } from "../../helpers/emulator.ts";
 
 const emulator = useEmulator();
@@ -27,6 +28,16 @@ function hsm(method: string, path: string, body?: unknown, bearer = token): Prom
 
 const b64 = (text: string) => Buffer.from(text).toString("base64url");
 type Json = Record<string, string>;
+
+/** An access token the emulator itself signed, with `claims` changed (a key deleted when `undefined`). */
+function signedToken(claims: Record<string, unknown>): string {
+  const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as Json;
+  const { directory } = emulator.handle.state;
+  const merged = Object.fromEntries(
+    Object.entries({ ...payload, ...claims }).filter(([, value]) => value !== undefined),
+  );
+  return signJwt(merged, directory.signingKey, directory.signingKeyId);
+}
 
 async function createKey(name: string, body: unknown = { kty: "oct-HSM", attributes: {} }) {
   const response = await hsm("POST", `/keys/${name}/create?${api}`, body);
@@ -58,7 +69,78 @@ describe("challenge", () => {
     expect(response.headers["content-length"]).toBe("2");
   });
 
-  it("rejects a token for another audience with 401 Unauthorized and the challenge", async () => {
+  it("carries the captured challenge headers: security headers, request id, latency, no region", async () => {
+    const response = await emulator.raw({
+      host,
+      method: "POST",
+      path: `/keys/k/create?${api}`,
+      headers: { "content-type": "application/json", "content-length": "0" },
+    });
+    expect(response.headers).toMatchObject({
+      "cache-control": "no-cache",
+      "content-security-policy": "default-src 'self'",
+      "strict-transport-security": "max-age=31536000; includeSubDomains",
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "SAMEORIGIN",
+      "x-ms-request-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+      "x-ms-server-latency": expect.stringMatching(/^\d+$/),
+    });
+    expect(response.headers["x-ms-keyvault-region"]).toBeUndefined();
+    expect(response.headers["x-ms-build-version"]).toBeUndefined();
+  });
+
+  it("adds x-ms-build-version to a GET challenge", async () => {
+    const response = await emulator.raw({ host, method: "GET", path: `/keys/k/?${api}` });
+    expect(response.headers["x-ms-build-version"]).toMatch(/^\S+$/);
+  });
+
+  it("answers a PUT and a DELETE without Authorization with the challenge and an empty body", async () => {
+    for (const method of ["PUT", "DELETE"]) {
+      const response = await emulator.raw({ host, method, path: `/keys/k?${api}` });
+      expect(response.status).toBe(401);
+      expect(response.headers["www-authenticate"]).toContain('resource="https://managedhsm.azure.net"');
+      expect(response.headers["content-length"]).toBe("0");
+    }
+  });
+
+  it("rejects a validly signed token for another audience with 401 Unauthorized naming both audiences", async () => {
+    const response = await hsm(
+      "GET",
+      `/keys/k/?${api}`,
+      undefined,
+      signedToken({ aud: "https://vault.azure.net" }),
+    );
+    expect(response.status).toBe(401);
+    expect(response.json).toEqual({
+      error: {
+        code: "Unauthorized",
+        message: `Found token with aud=https://vault.azure.net, but expected aud=https://managedhsm.azure.net. (Activity ID: ${response.headers["x-ms-request-id"]})`,
+      },
+    });
+    expect(response.headers["www-authenticate"]).toBe(
+      `Bearer authorization="https://login.microsoftonline.com/${emulator.handle.env.AZURE_TENANT_ID}", resource="https://managedhsm.azure.net"`,
+    );
+  });
+
+  it("answers an expired token with the bare challenge, as for no token (empty for POST, OK for GET)", async () => {
+    const expired = signedToken({ exp: Math.floor(Date.now() / 1000) - 60 });
+    const post = await hsm("POST", `/keys/k//encrypt?${api}`, { alg: "A256GCM", value: b64("x") }, expired);
+    expect(post.status).toBe(401);
+    expect(post.text).toBe("");
+    expect(post.headers["www-authenticate"]).toBe(
+      `Bearer authorization="https://login.microsoftonline.com/${emulator.handle.env.AZURE_TENANT_ID}", resource="https://managedhsm.azure.net"`,
+    );
+    const get = await hsm("GET", `/keys/k/?${api}`, undefined, expired);
+    expect({ status: get.status, text: get.text }).toEqual({ status: 401, text: "OK" });
+  });
+
+  it("rejects a validly signed token without aud with 401 Unauthorized", async () => {
+    const response = await hsm("GET", `/keys/k/?${api}`, undefined, signedToken({ aud: undefined }));
+    expect(response.status).toBe(401);
+    expect(response.json).toMatchObject({ error: { code: "Unauthorized" } });
+  });
+
+  it("rejects a token whose payload was altered (bad signature) with 401 Unauthorized and the challenge", async () => {
     const [header, , signature] = token.split(".");
     const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as Json;
     const tampered = `${header}.${b64(JSON.stringify({ ...payload, aud: "https://vault.azure.net" }))}.${signature}`;
@@ -77,6 +159,62 @@ describe("request and response shapes", () => {
     const missing = await hsm("GET", "/keys/shape-key");
     expect(missing.status).toBe(400);
     expect(missing.json).toMatchObject({ error: { code: "BadParameter" } });
+  });
+
+  it("accepts every api-version of the SDKs and real captures, 7.2 to 2025-07-01 with previews", async () => {
+    await createKey("version-key");
+    for (const version of [
+      "7.2",
+      "7.3-preview",
+      "7.3",
+      "7.4-preview.1",
+      "7.4",
+      "7.5-preview.1",
+      "7.5",
+      "7.6-preview.1",
+      "7.6-preview.2",
+      "7.6",
+      "2025-07-01",
+    ])
+      expect((await hsm("GET", `/keys/version-key?api%2Dversion=${version}`)).status, version).toBe(200);
+  });
+
+  it("refuses an unknown api-version with 400 BadParameter naming it", async () => {
+    const response = await hsm("GET", "/keys/version-key?api-version=7.9");
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({
+      error: {
+        code: "BadParameter",
+        message: `The specified version (7.9) is not recognized. Consider using the latest supported version (2025-07-01). (Activity ID: ${response.headers["x-ms-request-id"]})`,
+      },
+    });
+  });
+
+  it("serves JSON as application/json; charset=utf-8 with the security headers, region, request id and latency", async () => {
+    const response = await hsm("POST", `/rng?${api}`, { count: 4 });
+    expect(response.headers).toMatchObject({
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-cache",
+      "content-security-policy": "default-src 'self'",
+      "strict-transport-security": "max-age=31536000; includeSubDomains",
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "SAMEORIGIN",
+      "x-ms-keyvault-region": expect.any(String),
+      "x-ms-request-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+      "x-ms-server-latency": expect.stringMatching(/^\d+$/),
+      "content-length": String(Buffer.byteLength(response.text)),
+    });
+  });
+
+  it("answers an unknown route with 404 in the error envelope", async () => {
+    const response = await hsm("GET", `/secrets/s?${api}`);
+    expect(response.status).toBe(404);
+    expect(response.json).toMatchObject({ error: { code: "NotFound", message: expect.any(String) } });
+  });
+
+  it("creates an oct-HSM key without key_size as 256 bits", async () => {
+    const { attributes } = await createKey("default-size-key");
+    expect(attributes.key_size).toBe(256);
   });
 
   it("returns a KeyBundle with sorted keys, no k, a 32-hex versioned kid and Unix-second times", async () => {
@@ -132,6 +270,30 @@ describe("request and response shapes", () => {
     expect(result.tag).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(Buffer.from(result.value ?? "", "base64url").length).toBe("hello, hsm".length);
     expect(response.text).not.toContain("=");
+  });
+
+  it("ignores a client iv on A256GCM encrypt and returns a fresh 12-byte service iv", async () => {
+    await createKey("client-iv-key");
+    const clientIv = b64("000000000000");
+    const response = await hsm("POST", `/keys/client-iv-key//encrypt?${api}`, {
+      alg: "A256GCM",
+      value: b64("x"),
+      iv: clientIv,
+    });
+    expect(response.status).toBe(200);
+    const { iv } = response.json as Json;
+    expect(iv).not.toBe(clientIv);
+    expect(Buffer.from(iv ?? "", "base64url")).toHaveLength(12);
+  });
+
+  it("serves /{v}/encrypt on that version and /encrypt, //encrypt on the latest, always with a versioned kid", async () => {
+    const first = (await createKey("routed-key")).key.kid;
+    const latest = ((await hsm("POST", `/keys/routed-key/rotate?${api}`)).json as { key: Json }).key.kid;
+    const encrypt = async (path: string) =>
+      ((await hsm("POST", `${path}?${api}`, { alg: "A256GCM", value: b64("x") })).json as Json).kid;
+    expect(await encrypt(`/keys/routed-key/${first.split("/").pop()}/encrypt`)).toBe(first);
+    expect(await encrypt("/keys/routed-key/encrypt")).toBe(latest);
+    expect(await encrypt("/keys/routed-key//encrypt")).toBe(latest);
   });
 
   it("echoes aad on encrypt only, and decrypts to alg, kid, value", async () => {
@@ -194,6 +356,45 @@ describe("request and response shapes", () => {
       await hsm("POST", `/keys/imported-key//unwrapkey?${api}`, { alg: "A256KW", value: wrapped.value })
     ).json as Json;
     expect(unwrapped.value).toBe(b64("0123456789abcdef0123456789abcdef"));
+  });
+
+  it("does AES-CBC(PAD): echoes a client iv, makes a 16-byte one when none is sent, and opens with node:crypto", async () => {
+    const secret = randomBytes(32);
+    await hsm("PUT", `/keys/cbc-key?${api}`, {
+      Hsm: true,
+      key: { kty: "oct-HSM", k: secret.toString("base64url") },
+    });
+    const clientIv = randomBytes(16).toString("base64url");
+    const echoed = await hsm("POST", `/keys/cbc-key//encrypt?${api}`, {
+      alg: "A256CBC",
+      value: b64("sixteen byte msg"),
+      iv: clientIv,
+    });
+    expect(Object.keys(echoed.json as Json)).toEqual(["alg", "iv", "kid", "value"]);
+    expect((echoed.json as Json).iv).toBe(clientIv);
+    const padded = (
+      await hsm("POST", `/keys/cbc-key//encrypt?${api}`, { alg: "A256CBCPAD", value: b64("odd") })
+    ).json as Json;
+    const iv = Buffer.from(padded.iv ?? "", "base64url");
+    expect(iv).toHaveLength(16);
+    const decipher = createDecipheriv("aes-256-cbc", secret, iv);
+    const opened = Buffer.concat([
+      decipher.update(Buffer.from(padded.value ?? "", "base64url")),
+      decipher.final(),
+    ]);
+    expect(opened.toString()).toBe("odd");
+    const decrypted = await hsm("POST", `/keys/cbc-key//decrypt?${api}`, {
+      alg: "A256CBCPAD",
+      value: padded.value,
+      iv: padded.iv,
+    });
+    expect(decrypted.json).toEqual({ alg: "A256CBCPAD", kid: padded.kid, value: b64("odd") });
+    const unpadded = await hsm("POST", `/keys/cbc-key//encrypt?${api}`, {
+      alg: "A256CBC",
+      value: b64("odd"),
+    });
+    expect(unpadded.status).toBe(400);
+    expect(unpadded.json).toMatchObject({ error: { code: "BadParameter" } });
   });
 
   it("fails decryption with a tampered tag, IV or AAD as 400 BadParameter, and accepts a zero-padded 16-byte IV", async () => {
@@ -307,6 +508,27 @@ describe("key rules", () => {
     expect(versions.nextLink).toBeNull();
     expect(versions.value).toHaveLength(2);
     expect(versions.value.map((item) => item.kid)).toContain((rotated.json as { key: Json }).key.kid);
+  });
+
+  it("asks for keys/rotate/action to rotate a key", async () => {
+    await createKey("rbac-rotate-key");
+    const { roles, directory } = emulator.handle.state;
+    const principalId = directory.clients.values().next().value?.objectId ?? "";
+    roles.removePrincipal(principalId);
+    roles.add({ hsm: "localhsm", principalId, role: "Managed HSM Crypto Auditor" });
+    try {
+      const response = await hsm("POST", `/keys/rbac-rotate-key/rotate?${api}`);
+      expect(response.status).toBe(403);
+      expect(response.json).toEqual({
+        error: {
+          code: "AccessDenied",
+          message: `Not authorized to access Microsoft.KeyVault/managedHsm/keys/rotate/action on '/keys/rbac-rotate-key' (Activity ID: ${response.headers["x-ms-request-id"]})`,
+        },
+      });
+    } finally {
+      roles.removePrincipal(principalId);
+      roles.add({ hsm: "localhsm", principalId, role: "Managed HSM Crypto User" });
+    }
   });
 
   it("deletes, refuses the name while deleted, recovers, and purges", async () => {
