@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
+import { configSources } from "../preflight/config-sources.ts";
 // Only the light modules at the top (not src/preflight/index.ts, which re-exports run-preflight.ts and so
 // loads the Azure SDKs): `spirl-keywrap --help` and the other commands start without them.
 import { formatPreflightEvent, type LogFormat, type LogLevel } from "../preflight/format-preflight-event.ts";
 import { parseTimeout } from "../preflight/parse-timeout.ts";
-import { configSources } from "../preflight/preflight-config.ts";
 import { isPreflightError } from "../preflight/preflight-error.ts";
 import type { PreflightEvent } from "../preflight/preflight-event.ts";
 import type { Command } from "./command.ts";

@@ -1,4 +1,6 @@
 // The preflight that proves the Managed HSM key wraps keys: the one public face of src/preflight.
+
+export { configSources } from "./config-sources.ts";
 export { aadstsExplanations, findAadsts } from "./explain-aadsts.ts";
 export { type FailureClass, type FailureCode, failureCatalogue, failureCodes } from "./failure-catalogue.ts";
 export {
@@ -10,7 +12,6 @@ export {
 } from "./format-preflight-event.ts";
 export { parseTimeout } from "./parse-timeout.ts";
 export {
-  configSources,
   type PreflightConfig,
   type PreflightConfigInput,
   validatePreflightConfig,

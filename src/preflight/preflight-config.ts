@@ -3,6 +3,7 @@ import { annotatedValuesSchema } from "../schema/annotated-values-schema.ts";
 import type { SchemaNode } from "../schema/schema-node.ts";
 import { expectedText, explainValue } from "../validate/explain-value.ts";
 import { describeGot, valueMessage } from "../validate/value-message.ts";
+import { configSources } from "./config-sources.ts";
 import { PreflightError } from "./preflight-error.ts";
 
 /** The key the preflight checks, as the chart's `azure.keyVault` values state it. */
@@ -20,17 +21,6 @@ export interface PreflightConfigInput {
   readonly keyName?: string | undefined;
   readonly keyVersion?: string | undefined;
 }
-
-/** Where each field comes from, so a message names what to change. */
-export const configSources = {
-  url: { value: "azure.keyVault.url", flag: "--url", env: "SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL" },
-  keyName: { value: "azure.keyVault.keyName", flag: "--key-name", env: "SPIRL_KEYWRAP_AZURE_KEY_NAME" },
-  keyVersion: {
-    value: "azure.keyVault.keyVersion",
-    flag: "--key-version",
-    env: "SPIRL_KEYWRAP_AZURE_KEY_VERSION",
-  },
-} as const;
 
 type Field = keyof typeof configSources;
 
