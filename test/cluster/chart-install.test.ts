@@ -42,6 +42,11 @@ describe.each(helms)("chart installs on a real API server with $name (Helm $majo
     );
     // Pod Security only warns for Deployments; a warning here means the pod template is not restricted.
     expect(install.stderr).not.toMatch(/violate PodSecurity/);
+    // NOTES name every subject that needs a federated credential, the hook's own ServiceAccount included.
+    expect(String(install.stdout)).toContain(`system:serviceaccount:${namespace}:tds-spirl-system\n`);
+    expect(String(install.stdout)).toContain(
+      `system:serviceaccount:${namespace}:tds-spirl-system-preflight   (the preflight hook)`,
+    );
 
     const statusRun = await runHelm(name, ["status", release, "-n", namespace, "-o", "yaml"], {
       kubeconfig: cluster.kubeconfig,
