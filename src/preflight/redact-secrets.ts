@@ -1,3 +1,5 @@
+import { userInfoPattern } from "../validate/value-message.ts";
+
 // Last line of defence for anything the preflight prints: classified messages are built from known
 // parts, but some quote service text, which must never carry a token.
 
@@ -9,7 +11,7 @@ const patterns: readonly [RegExp, string][] = [
   // Crypto fields of a Key Vault request or response body, should one ever be quoted.
   [/("(?:value|aad|iv|tag|k|plaintext|ciphertext)"\s*:\s*")[^"]*"/g, '$1[redacted]"'],
   // URL user info may hold a password.
-  [/:\/\/[^/?#@\s]*@/g, "://***@"],
+  [new RegExp(userInfoPattern, "g"), "://***@"],
 ];
 
 /** The text with tokens, assertions and URL passwords replaced. */

@@ -16,8 +16,11 @@ export function valueMessage(parts: MessageParts): string {
   return parts.hint === undefined ? base : `${base}; ${parts.hint}`;
 }
 
-/** User info in a URL may hold a password: never print it. */
-export const userInfoPattern = "://[^/?#@]*@";
+/**
+ * User info in a URL may hold a password: never print it. Greedy up to the last `@` of the authority, since a
+ * password may itself contain `@`. RE2- and JS-compatible: the chart's template checks use it too.
+ */
+export const userInfoPattern = "://[^/?#\\s]*@";
 
 // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
 const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;

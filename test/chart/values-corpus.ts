@@ -54,6 +54,7 @@ const urls: [string, string | typeof missing, boolean][] = [
   ],
   ["url: user info", '"https://user@my-managed-hsm.managedhsm.azure.net/"', false],
   ["url: user and password", '"https://user:secret@my-managed-hsm.managedhsm.azure.net/"', false],
+  ["url: password with @", '"https://admin:s3cr@t!@my-managed-hsm.managedhsm.azure.net/"', false],
   ["url: host in user info", '"https://my-managed-hsm.managedhsm.azure.net@evil.example/"', false],
   ["url: port 443", '"https://my-managed-hsm.managedhsm.azure.net:443/"', false],
   ["url: port 8443", '"https://my-managed-hsm.managedhsm.azure.net:8443"', false],

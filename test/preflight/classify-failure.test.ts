@@ -97,4 +97,10 @@ describe("redactSecrets", () => {
     expect(text).not.toContain("AAAA");
     expect(text).not.toContain("pw@");
   });
+
+  it("masks a URL password that itself contains @, up to the last @ of the authority", () => {
+    expect(redactSecrets("url https://admin:s3cr@t!@my-hsm.managedhsm.azure.net/keys/k")).toBe(
+      "url https://***@my-hsm.managedhsm.azure.net/keys/k",
+    );
+  });
 });

@@ -63,6 +63,14 @@ describe("validateValues", () => {
     );
   });
 
+  it("never prints a URL password, even one that contains @", () => {
+    const [finding] = validateValues(
+      withKeyVault({ url: "https://admin:s3cr@t!@my-hsm.managedhsm.azure.net/" }),
+    );
+    expect(finding?.message).toContain('got "https://***@my-hsm.managedhsm.azure.net/"');
+    expect(finding?.message).not.toContain("t!");
+  });
+
   it.each([
     ["latest", "is not a version id; omit keyVersion to use the latest version"],
     ["Current", "is not a version id; omit keyVersion to use the latest version"],

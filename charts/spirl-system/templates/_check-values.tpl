@@ -5,7 +5,7 @@ so that installs run with --skip-schema-validation still stop on bad values.
 */ -}}
 {{- define "spirl-system.got" -}}
 {{- $kind := kindOf . -}}
-{{- if eq $kind "string" -}}{{ printf "%q" (regexReplaceAll "://[^/?#@]*@" . "://***@") }}
+{{- if eq $kind "string" -}}{{ printf "%q" (regexReplaceAll "://[^/?#\\s]*@" . "://***@") }}
 {{- else if eq $kind "invalid" -}}null
 {{- else if eq $kind "map" -}}an object
 {{- else if eq $kind "slice" -}}an array
