@@ -6,4 +6,6 @@ export const ExitCode = {
   Invalid: 1,
   /** Wrong flags, unknown command or an unreadable file: nothing was judged. */
   Usage: 2,
+  /** A bug: an error no command expected (EX_SOFTWARE), never confused with "invalid". */
+  Internal: 70,
 } as const;

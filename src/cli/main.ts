@@ -7,6 +7,10 @@ import { enableCompileCache } from "node:module";
 // Caches the type-stripped, compiled modules on disk: roughly halves a cold CLI start. Best effort: where
 // the cache dir is not writable (a read-only root filesystem) Node just runs without it.
 enableCompileCache();
-const { runCli } = await import("./run-cli.ts");
+const [{ runCli }, { reportCrash }] = await Promise.all([
+  import("./run-cli.ts"),
+  import("./report-crash.ts"),
+]);
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+const io = { stdout: process.stdout, stderr: process.stderr };
+process.exitCode = await runCli(process.argv.slice(2), io).catch((error: unknown) => reportCrash(error, io));
