@@ -255,14 +255,18 @@ async function readTrustedIssuer(issuer: EmulatorConfig["issuers"][number]): Pro
 
 function listen(server: Server, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", (error) =>
+    const onError = (error: Error) =>
       reject(
         new EmulatorError("LISTEN_FAILED", `${what}: cannot listen on 127.0.0.1:${port}: ${error.message}`, {
           cause: error,
         }),
-      ),
-    );
-    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+      );
+    server.once("error", onError);
+    server.listen(port, "127.0.0.1", () => {
+      // Only a listen failure belongs to this promise; later errors must not vanish into it.
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
   });
 }
 

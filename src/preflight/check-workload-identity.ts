@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { PreflightError } from "./preflight-error.ts";
 
 const variables = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"] as const;
@@ -7,7 +7,7 @@ const variables = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_
  * Checks the Workload Identity environment before any network call, so a pod without the webhook's
  * injection gets one line instead of the credential chain's aggregate. Skipped when the environment
  * explicitly chose another credential with `AZURE_TOKEN_CREDENTIALS`. Returns the client id. The token
- * file is read only to see that it is non-empty; its content is never kept or printed.
+ * file is checked for readability and size only: its content is never loaded here.
  */
 export function checkWorkloadIdentity(env: NodeJS.ProcessEnv): { readonly clientId: string | undefined } {
   const chosen = env.AZURE_TOKEN_CREDENTIALS?.trim().toLowerCase();
@@ -22,7 +22,8 @@ export function checkWorkloadIdentity(env: NodeJS.ProcessEnv): { readonly client
   const file = env.AZURE_FEDERATED_TOKEN_FILE as string;
   let length: number;
   try {
-    length = readFileSync(file).length;
+    accessSync(file, constants.R_OK);
+    length = statSync(file).size;
   } catch (error) {
     throw new PreflightError(
       "WORKLOAD_IDENTITY_MISSING",

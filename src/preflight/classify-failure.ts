@@ -69,7 +69,7 @@ function hostOf(url: string): string {
 }
 
 /** The `az` line from the product doc that grants the role, with the HSM and (when known) the identity filled in. */
-export function roleAssignmentCommand(hsm: string, clientId: string | undefined): string {
+function roleAssignmentCommand(hsm: string, clientId: string | undefined): string {
   const assignee =
     clientId === undefined
       ? "<service-principal-object-id>"

@@ -35,7 +35,7 @@ const goEscapes: Readonly<Record<string, string>> = {
 };
 
 /** A string quoted as Go's `%q` does, so the CLI and the chart's template checks print values alike. */
-export function quoteLikeGo(text: string): string {
+function quoteLikeGo(text: string): string {
   let quoted = '"';
   for (const rune of text) {
     const code = rune.codePointAt(0) ?? 0;

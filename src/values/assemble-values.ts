@@ -36,9 +36,7 @@ export interface AssembledValues {
 }
 
 /** Path of the chart's values.yaml in this package. */
-export const chartValuesFile = fileURLToPath(
-  new URL("../../charts/spirl-system/values.yaml", import.meta.url),
-);
+const chartValuesFile = fileURLToPath(new URL("../../charts/spirl-system/values.yaml", import.meta.url));
 
 async function readValuesFile(path: string, name: string): Promise<ParsedValuesFile> {
   let text: string;

@@ -5,6 +5,7 @@ import {
   boolean,
   explicit,
   implicitPrimitive,
+  nullValue,
   objectIdentifier,
   octetString,
   sequence,
@@ -75,8 +76,7 @@ export function createCertificate(request: CertificateRequest): string {
 
 function signatureAlgorithm(key: KeyObject): Buffer {
   if (key.asymmetricKeyType === "ec") return sequence(objectIdentifier(oid.ecdsaWithSha256));
-  if (key.asymmetricKeyType === "rsa")
-    return sequence(objectIdentifier(oid.sha256WithRsa), Buffer.from([0x05, 0x00]));
+  if (key.asymmetricKeyType === "rsa") return sequence(objectIdentifier(oid.sha256WithRsa), nullValue());
   throw new TypeError(`unsupported signing key type ${String(key.asymmetricKeyType)}; use EC or RSA`);
 }
 

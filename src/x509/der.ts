@@ -1,7 +1,7 @@
 // A minimal DER encoder: just the ASN.1 types an X.509 certificate needs.
 
 /** Tag, length and contents of one DER element. */
-export function tlv(tag: number, contents: Uint8Array): Buffer {
+function tlv(tag: number, contents: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([tag]), encodeLength(contents.length), contents]);
 }
 

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { get } from "node:https";
 import { rootCertificates } from "node:tls";
+import { readBody } from "../http/read-body.ts";
 
 /** Where to find an issuer's keys and which CAs to trust on the way (its own, e.g. a cluster CA). */
 export interface TrustedIssuer {
@@ -49,17 +50,16 @@ function getJson(url: string, ca: string[]): Promise<Record<string, unknown>> {
         headers: { accept: "application/json, application/jwk-set+json" },
       },
       (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
+        // readBody rejects when the issuer drops the connection mid-body, and caps the size.
+        readBody(response).then((body) => {
           if (response.statusCode !== 200)
             return reject(new Error(`GET ${url} returned ${response.statusCode}`));
           try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
+            resolve(JSON.parse(body.toString("utf8")) as Record<string, unknown>);
           } catch (error) {
             reject(new Error(`GET ${url} did not return JSON`, { cause: error }));
           }
-        });
+        }, reject);
       },
     );
     request.on("timeout", () => request.destroy(new Error(`GET ${url} timed out`)));

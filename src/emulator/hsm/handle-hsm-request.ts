@@ -25,7 +25,7 @@ const apiVersions = new Set([
 ]);
 
 /** The exact challenge of real Managed HSM (wire spec §3); the SDK parses only quoted, space-free values. */
-export function challengeHeader(tenantId: string): string {
+function challengeHeader(tenantId: string): string {
   return `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://managedhsm.azure.net"`;
 }
 

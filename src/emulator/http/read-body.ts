@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 /** Largest request body accepted; Key Vault caps requests well below this. */
 const maxBodyBytes = 1_048_576;
 
-/** Reads the whole request body; rejects bodies over 1 MiB. */
+/** Reads a whole request or response body; rejects bodies over 1 MiB and connections closed mid-body. */
 export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
