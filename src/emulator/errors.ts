@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from "../errors/index.ts";
+
 /** Stable codes of {@link EmulatorError}; scripts and tests match on these, never on messages. */
 export type EmulatorErrorCode =
   /** The YAML config could not be read or parsed, or breaks the config model. */
@@ -6,16 +8,8 @@ export type EmulatorErrorCode =
   | "LISTEN_FAILED";
 
 /** The one error the emulator's API throws; its message is one line and never holds a secret. */
-export class EmulatorError extends Error {
+export class EmulatorError extends CodedError<EmulatorErrorCode> {
   override readonly name = "EmulatorError";
-  readonly code: EmulatorErrorCode;
-
-  constructor(code: EmulatorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
-export function isEmulatorError(value: unknown): value is EmulatorError {
-  return value instanceof EmulatorError;
-}
+export const isEmulatorError = codedErrorGuard<EmulatorError>("EmulatorError");

@@ -228,7 +228,8 @@ function seed(state: EmulatorState, config: EmulatorConfig): void {
       } catch (error) {
         // The store states the key rules (sizes, curves); surface them as a config error.
         const message = isServiceError(error) ? error.message : String(error);
-        throw new EmulatorError("CONFIG_INVALID", `hsms.${hsm.name}.keys.${key.name}: ${message}`, {
+        throw new EmulatorError(`hsms.${hsm.name}.keys.${key.name}: ${message}`, {
+          code: "CONFIG_INVALID",
           cause: error,
         });
       }
@@ -243,13 +244,10 @@ async function readTrustedIssuer(issuer: EmulatorConfig["issuers"][number]): Pro
   try {
     return { issuer: issuer.issuer, ca: [await readFile(issuer.caFile, "utf8")] };
   } catch (error) {
-    throw new EmulatorError(
-      "CONFIG_INVALID",
-      `issuers: cannot read caFile ${issuer.caFile}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw new EmulatorError(`issuers: cannot read caFile ${issuer.caFile}: ${(error as Error).message}`, {
+      code: "CONFIG_INVALID",
+      cause: error,
+    });
   }
 }
 
@@ -257,7 +255,8 @@ function listen(server: Server, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) =>
       reject(
-        new EmulatorError("LISTEN_FAILED", `${what}: cannot listen on 127.0.0.1:${port}: ${error.message}`, {
+        new EmulatorError(`${what}: cannot listen on 127.0.0.1:${port}: ${error.message}`, {
+          code: "LISTEN_FAILED",
           cause: error,
         }),
       );

@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions, codedErrorGuard } from "../errors/index.ts";
 import type { TransientKind } from "./transient-failure.ts";
 
 /** Stable codes of the failures the HSM client itself decides (the SDK's own errors pass through). */
@@ -8,8 +9,7 @@ export type HsmClientErrorCode =
   | "HSM_RESPONSE_INVALID";
 
 /** Options of {@link HsmClientError}. */
-export interface HsmClientErrorOptions {
-  readonly code: HsmClientErrorCode;
+export interface HsmClientErrorOptions extends CodedErrorOptions<HsmClientErrorCode> {
   /** The operation that failed: `getKey`, `encrypt`, `decrypt`. */
   readonly operation: string;
   /** Attempts made, the failed ones included. */
@@ -20,14 +20,11 @@ export interface HsmClientErrorOptions {
   readonly throttledAttempts?: number;
   /** `x-ms-request-id` of the last response, when there was one. */
   readonly requestId?: string;
-  /** The last SDK error. */
-  readonly cause?: unknown;
 }
 
 /** A failure of {@link ManagedHsmKeyClient} that is not an SDK error, with a stable string `code`. */
-export class HsmClientError extends Error {
+export class HsmClientError extends CodedError<HsmClientErrorCode> {
   override readonly name = "HsmClientError";
-  readonly code: HsmClientErrorCode;
   readonly operation: string;
   readonly attempts: number;
   readonly lastFailure: TransientKind | undefined;
@@ -35,8 +32,7 @@ export class HsmClientError extends Error {
   readonly requestId: string | undefined;
 
   constructor(message: string, options: HsmClientErrorOptions) {
-    super(message, { cause: options.cause });
-    this.code = options.code;
+    super(message, options);
     this.operation = options.operation;
     this.attempts = options.attempts;
     this.lastFailure = options.lastFailure;
@@ -45,6 +41,4 @@ export class HsmClientError extends Error {
   }
 }
 
-export function isHsmClientError(value: unknown): value is HsmClientError {
-  return value instanceof HsmClientError;
-}
+export const isHsmClientError = codedErrorGuard<HsmClientError>("HsmClientError");

@@ -1,4 +1,5 @@
 import type { HsmKey } from "../hsm/index.ts";
+import type { FailureCode } from "./failure-catalogue.ts";
 import type { PreflightConfig } from "./preflight-config.ts";
 import { PreflightError } from "./preflight-error.ts";
 
@@ -10,8 +11,8 @@ const requiredOps = ["encrypt", "decrypt"] as const;
  */
 export function checkKey(key: HsmKey, config: PreflightConfig, now: Date): void {
   const where = `key '${config.keyName}' version ${key.version}`;
-  const fail = (code: ConstructorParameters<typeof PreflightError>[0], message: string) =>
-    new PreflightError(code, message, { requestId: key.requestId });
+  const fail = (code: FailureCode, message: string) =>
+    new PreflightError(message, { code, requestId: key.requestId });
   if (config.keyVersion !== undefined && key.version.toLowerCase() !== config.keyVersion.toLowerCase())
     throw fail(
       "KEY_VERSION_NOT_FOUND",

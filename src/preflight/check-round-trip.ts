@@ -36,7 +36,8 @@ function checkKid(sealed: SealedBytes, key: HsmKey, config: PreflightConfig): vo
       `version ${kid?.version} instead of ${key.version}`,
   ].filter(Boolean);
   if (differences.length > 0)
-    throw new PreflightError("KID_MISMATCH", `the encrypt result's kid names ${differences.join(", ")}`, {
+    throw new PreflightError(`the encrypt result's kid names ${differences.join(", ")}`, {
+      code: "KID_MISMATCH",
       requestId: sealed.requestId,
     });
 }
@@ -49,7 +50,8 @@ function checkSizes(sealed: SealedBytes): void {
       `ciphertext is ${sealed.ciphertext.length} bytes (expected ${plaintextBytes})`,
   ].filter(Boolean);
   if (problems.length > 0)
-    throw new PreflightError("ROUND_TRIP_FAILED", `A256GCM encrypt: ${problems.join(", ")}`, {
+    throw new PreflightError(`A256GCM encrypt: ${problems.join(", ")}`, {
+      code: "ROUND_TRIP_FAILED",
       requestId: sealed.requestId,
     });
 }
@@ -84,9 +86,8 @@ export async function checkRoundTrip(
     // Length first: timingSafeEqual needs equal lengths, and a short result is the NUL-byte truncation bug.
     if (opened.length !== plaintext.length || !timingSafeEqual(opened, plaintext))
       throw new PreflightError(
-        "ROUND_TRIP_FAILED",
         `A256GCM decrypt with ${sealed.kid} returned ${opened.length === plaintext.length ? "different" : `${opened.length}`} bytes instead of the ${plaintextBytes} encrypted`,
-        { requestId: client.stats().lastRequestId },
+        { code: "ROUND_TRIP_FAILED", requestId: client.stats().lastRequestId },
       );
 
     options.onStep("negative");
@@ -107,9 +108,8 @@ export async function checkRoundTrip(
     const negativeMs = performance.now() - started;
     if (accepted)
       throw new PreflightError(
-        "AAD_NOT_ENFORCED",
         `A256GCM decrypt with ${sealed.kid} succeeded with altered AAD; the HSM must refuse it`,
-        { requestId: client.stats().lastRequestId },
+        { code: "AAD_NOT_ENFORCED", requestId: client.stats().lastRequestId },
       );
     return { kid: sealed.kid, encryptMs, decryptMs, negativeMs };
   } finally {

@@ -16,8 +16,8 @@ export function checkWorkloadIdentity(env: NodeJS.ProcessEnv): { readonly client
   const missing = variables.filter((name) => !env[name]);
   if (missing.length > 0)
     throw new PreflightError(
-      "WORKLOAD_IDENTITY_MISSING",
       `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set: the Azure Workload Identity webhook did not inject this pod`,
+      { code: "WORKLOAD_IDENTITY_MISSING" },
     );
   const file = env.AZURE_FEDERATED_TOKEN_FILE as string;
   let length: number;
@@ -26,11 +26,13 @@ export function checkWorkloadIdentity(env: NodeJS.ProcessEnv): { readonly client
     length = statSync(file).size;
   } catch (error) {
     throw new PreflightError(
-      "WORKLOAD_IDENTITY_MISSING",
       `AZURE_FEDERATED_TOKEN_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      { code: "WORKLOAD_IDENTITY_MISSING" },
     );
   }
   if (length === 0)
-    throw new PreflightError("WORKLOAD_IDENTITY_MISSING", `AZURE_FEDERATED_TOKEN_FILE ${file} is empty`);
+    throw new PreflightError(`AZURE_FEDERATED_TOKEN_FILE ${file} is empty`, {
+      code: "WORKLOAD_IDENTITY_MISSING",
+    });
   return { clientId: env.AZURE_CLIENT_ID };
 }

@@ -9,6 +9,7 @@ import {
   statusCodeOf,
 } from "../hsm/index.ts";
 import { aadstsExplanations, findAadsts } from "./explain-aadsts.ts";
+import type { FailureCode } from "./failure-catalogue.ts";
 import type { PreflightConfig } from "./preflight-config.ts";
 import { isPreflightError, PreflightError } from "./preflight-error.ts";
 import { oneLine } from "./redact-secrets.ts";
@@ -93,8 +94,9 @@ export function classifyFailure(error: unknown, context: FailureContext): Prefli
   const hsm = hsmName(config.url);
   const chain = errorChain(error);
   const requestId = requestIdIn(chain);
-  const make = (code: ConstructorParameters<typeof PreflightError>[0], message: string, fix?: string) =>
-    new PreflightError(code, oneLine(message, 500), {
+  const make = (code: FailureCode, message: string, fix?: string) =>
+    new PreflightError(oneLine(message, 500), {
+      code,
       ...(fix !== undefined && { fix: oneLine(fix, 400) }),
       requestId,
       cause: error,

@@ -11,9 +11,8 @@ export function parseTimeout(text: string, source: string): number {
   const ms = match === null ? Number.NaN : Number(match[1]) * (units[match[2] ?? "s"] ?? 1000);
   if (!Number.isFinite(ms) || ms < 100 || ms > maxMs)
     throw new PreflightError(
-      "CONFIG_INVALID",
       `${source} must be a duration from 100ms to 180m such as 60s, 1500ms or 2m; got ${JSON.stringify(text)}`,
-      { fix: `Set ${source} to a duration such as 60s.` },
+      { code: "CONFIG_INVALID", fix: `Set ${source} to a duration such as 60s.` },
     );
   return ms;
 }

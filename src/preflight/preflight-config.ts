@@ -63,6 +63,6 @@ export function validatePreflightConfig(input: PreflightConfigInput): PreflightC
   const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${fields.slice(1).join(", ")})` : "";
   const message = `${messages[0]}${more}`;
   if (fields[0] === "url" && notManagedHsm(candidate.url))
-    throw new PreflightError("URL_NOT_MANAGED_HSM", message);
-  throw new PreflightError("CONFIG_INVALID", message);
+    throw new PreflightError(message, { code: "URL_NOT_MANAGED_HSM" });
+  throw new PreflightError(message, { code: "CONFIG_INVALID" });
 }

@@ -1,25 +1,23 @@
+import { CodedError, type CodedErrorOptions, codedErrorGuard } from "../errors/index.ts";
 import { type FailureCode, failureCatalogue } from "./failure-catalogue.ts";
 
 /** Options of {@link PreflightError}. */
-export interface PreflightErrorOptions {
+export interface PreflightErrorOptions extends CodedErrorOptions<FailureCode> {
   /** A fix specific to this failure; default: the catalogue's general fix. */
   readonly fix?: string;
   /** `x-ms-request-id` of the HSM response that showed the failure. */
   readonly requestId?: string | undefined;
-  readonly cause?: unknown;
 }
 
 /** A classified preflight failure: stable code, one-line message and fix, exit status. Data, no formatting. */
-export class PreflightError extends Error {
+export class PreflightError extends CodedError<FailureCode> {
   override readonly name = "PreflightError";
-  readonly code: FailureCode;
   readonly fix: string;
   readonly requestId: string | undefined;
 
-  constructor(code: FailureCode, message: string, options: PreflightErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.code = code;
-    this.fix = options.fix ?? failureCatalogue[code].fix;
+  constructor(message: string, options: PreflightErrorOptions) {
+    super(message, options);
+    this.fix = options.fix ?? failureCatalogue[options.code].fix;
     this.requestId = options.requestId;
   }
 
@@ -29,6 +27,4 @@ export class PreflightError extends Error {
   }
 }
 
-export function isPreflightError(value: unknown): value is PreflightError {
-  return value instanceof PreflightError;
-}
+export const isPreflightError = codedErrorGuard<PreflightError>("PreflightError");

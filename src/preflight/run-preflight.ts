@@ -17,7 +17,7 @@ import {
   type PreflightConfigInput,
   validatePreflightConfig,
 } from "./preflight-config.ts";
-import { PreflightError } from "./preflight-error.ts";
+import { isPreflightError, PreflightError } from "./preflight-error.ts";
 import type { PreflightEvent, PreflightReport } from "./preflight-event.ts";
 
 /** Options of {@link runPreflight}. */
@@ -99,9 +99,9 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   } catch (error) {
     const failure =
       config === undefined
-        ? error instanceof PreflightError
+        ? isPreflightError(error)
           ? error
-          : new PreflightError("CONFIG_INVALID", String(error))
+          : new PreflightError(String(error), { code: "CONFIG_INVALID" })
         : withPlaceholders(
             classifyFailure(error, { config, clientId, tenantId: env.AZURE_TENANT_ID, step }),
             config,
@@ -119,7 +119,8 @@ function withPlaceholders(failure: PreflightError, config: PreflightConfig): Pre
     .replaceAll("<hsm-name>", hsmName(config.url))
     .replaceAll("<key-name>", config.keyName);
   if (fix === failure.fix) return failure;
-  return new PreflightError(failure.code, failure.message, {
+  return new PreflightError(failure.message, {
+    code: failure.code,
     fix,
     requestId: failure.requestId,
     cause: failure.cause,
@@ -145,9 +146,8 @@ async function getConfiguredKey(
       throw again;
     });
     throw new PreflightError(
-      "KEY_VERSION_NOT_FOUND",
       `key '${config.keyName}' has no version ${config.keyVersion}; its latest version is ${latest.version}`,
-      { requestId: latest.requestId, cause: error },
+      { code: "KEY_VERSION_NOT_FOUND", requestId: latest.requestId, cause: error },
     );
   }
 }

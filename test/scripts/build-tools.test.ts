@@ -13,7 +13,8 @@ function pin(name: string): string {
 
 // Helm appends "+g<commit>" only when the module proxy's .info names the commit (an Origin);
 // on a fresh machine it may not, so the build promises the pinned version, not a commit.
-const helmShort = (version: string): RegExp => new RegExp(`^${version.replaceAll(".", "\\.")}(\\+g[0-9a-f]{7})?$`);
+const helmShort = (version: string): RegExp =>
+  new RegExp(`^${version.replaceAll(".", "\\.")}(\\+g[0-9a-f]{7})?$`);
 
 const cases: { tool: ToolName; args: string[]; expected: RegExp }[] = [
   { tool: "helm", args: ["version", "--short"], expected: helmShort(pin("HELM4_VERSION")) },

@@ -10,13 +10,10 @@ export async function loadEmulatorConfig(file: string): Promise<EmulatorConfig> 
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new EmulatorError(
-      "CONFIG_INVALID",
-      `${file}: cannot read the config: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw new EmulatorError(`${file}: cannot read the config: ${(error as Error).message}`, {
+      code: "CONFIG_INVALID",
+      cause: error,
+    });
   }
   return parseEmulatorConfig(text, file);
 }
@@ -28,7 +25,8 @@ export function parseEmulatorConfig(text: string, file: string): EmulatorConfig 
   const yamlError = document.errors[0];
   if (yamlError !== undefined) {
     const { line, col } = lineCounter.linePos(yamlError.pos[0]);
-    throw new EmulatorError("CONFIG_INVALID", `${file}:${line}:${col}: ${yamlError.message.split("\n")[0]}`, {
+    throw new EmulatorError(`${file}:${line}:${col}: ${yamlError.message.split("\n")[0]}`, {
+      code: "CONFIG_INVALID",
       cause: yamlError,
     });
   }
@@ -41,11 +39,8 @@ export function parseEmulatorConfig(text: string, file: string): EmulatorConfig 
     .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
     .join("");
   throw new EmulatorError(
-    "CONFIG_INVALID",
     `${file}:${line}:${col}: ${path.replace(/^\./, "") || "(root)"}: ${issue.message}`,
-    {
-      cause: result.error,
-    },
+    { code: "CONFIG_INVALID", cause: result.error },
   );
 }
 

@@ -1,0 +1,2 @@
+// The one error shape shared by every area: the public face of src/errors.
+export { CodedError, type CodedErrorOptions, codedErrorGuard, isCodedError } from "./coded-error.ts";
