@@ -1,0 +1,85 @@
+import type { KeyState, KeyUse, SvidSigningKey } from "./signing-key.ts";
+import type { BundleKey } from "./spiffe-bundle.ts";
+
+/** A key as the bundle and the metrics see it. */
+export interface PublishedKey extends BundleKey {
+  readonly state: KeyState;
+  readonly notAfter: Date;
+  /** The KEK version its envelope is wrapped with now, when it came from the envelope store. */
+  readonly kekVersion?: string;
+}
+
+/**
+ * The keys a server signs with, all in memory: reading it never calls the HSM or the API server.
+ * Whoever loads keys (the key store, a test) fills it; the server only reads it.
+ */
+export interface SigningKeySet {
+  /** The key that signs new SVIDs of this use, if one is loaded. */
+  active(use: KeyUse): SvidSigningKey | undefined;
+  /** Every key the bundle publishes: prepared, active, and retired until their last SVID expires. */
+  published(): readonly PublishedKey[];
+  /** Grows whenever {@link published} changes: the bundle's `spiffe_sequence`. */
+  readonly sequence: number;
+}
+
+interface Slot {
+  readonly key: SvidSigningKey;
+  readonly state: KeyState;
+  readonly kekVersion: string | undefined;
+}
+
+/** A {@link SigningKeySet} held in a map; `put` replaces a key's slot, `clear` drops every key. */
+export class MemorySigningKeySet implements SigningKeySet {
+  readonly #slots = new Map<string, Slot>();
+  #sequence = 0;
+  #published: readonly PublishedKey[] = [];
+
+  get sequence(): number {
+    return this.#sequence;
+  }
+
+  /** Adds a key or changes its state; a `prepared` or `retired` key is published but never signs. */
+  put(key: SvidSigningKey, state: KeyState, options: { kekVersion?: string } = {}): void {
+    this.#slots.set(key.keyId, { key, state, kekVersion: options.kekVersion });
+    this.#changed();
+  }
+
+  /** Drops a key (a retired key whose last SVID has expired). */
+  remove(keyId: string): void {
+    if (this.#slots.delete(keyId)) this.#changed();
+  }
+
+  /** Drops every reference to the keys (at shutdown), so nothing here keeps them alive. */
+  clear(): void {
+    this.#slots.clear();
+    this.#changed();
+  }
+
+  active(use: KeyUse): SvidSigningKey | undefined {
+    let newest: SvidSigningKey | undefined;
+    for (const { key, state } of this.#slots.values())
+      if (key.use === use && state === "active" && (newest === undefined || key.notAfter > newest.notAfter))
+        newest = key;
+    return newest;
+  }
+
+  published(): readonly PublishedKey[] {
+    return this.#published;
+  }
+
+  #changed(): void {
+    this.#sequence++;
+    // Built once per change, not per request: /bundle and /metrics read it on every call.
+    this.#published = [...this.#slots.values()].map(
+      ({ key, state, kekVersion }): PublishedKey => ({
+        keyId: key.keyId,
+        use: key.use,
+        publicKey: key.publicKey,
+        ...(key.caCertificatePem !== undefined && { caCertificatePem: key.caCertificatePem }),
+        state,
+        notAfter: key.notAfter,
+        ...(kekVersion !== undefined && { kekVersion }),
+      }),
+    );
+  }
+}

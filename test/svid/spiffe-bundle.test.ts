@@ -1,0 +1,44 @@
+import { X509Certificate } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { MemorySigningKeySet, spiffeBundle } from "../../src/svid/index.ts";
+import { signingKeys } from "./fixtures.ts";
+
+describe("spiffeBundle", () => {
+  it("publishes x509-svid keys with x5c and jwt-svid keys with kid, public parameters only", async () => {
+    const { jwt, ca } = await signingKeys();
+    const bundle = spiffeBundle([ca, jwt], { sequence: 7, refreshHintSeconds: 300 });
+    expect(bundle.spiffe_sequence).toBe(7);
+    expect(bundle.spiffe_refresh_hint).toBe(300);
+    const [x509Key, jwtKey] = bundle.keys;
+    expect(x509Key).toMatchObject({ kty: "EC", crv: "P-256", use: "x509-svid" });
+    expect(x509Key?.x5c).toHaveLength(1);
+    expect(new X509Certificate(Buffer.from(x509Key?.x5c?.[0] ?? "", "base64")).toString()).toBe(
+      ca.caCertificatePem,
+    );
+    expect(jwtKey).toMatchObject({ kty: "EC", crv: "P-256", use: "jwt-svid", kid: jwt.keyId });
+    expect(JSON.stringify(bundle)).not.toContain('"d"');
+  });
+});
+
+describe("MemorySigningKeySet", () => {
+  it("signs with the active key only, publishes prepared and retired keys, and bumps the sequence", async () => {
+    const [first, second] = await Promise.all([signingKeys(), signingKeys()]);
+    const keys = new MemorySigningKeySet();
+    keys.put(first.jwt, "active");
+    keys.put(second.jwt, "prepared");
+    expect(keys.active("jwt-svid")?.keyId).toBe(first.jwt.keyId);
+    expect(keys.active("x509-svid")).toBeUndefined();
+    const before = keys.sequence;
+    keys.put(first.jwt, "retired");
+    keys.put(second.jwt, "active");
+    expect(keys.sequence).toBeGreaterThan(before);
+    expect(keys.active("jwt-svid")?.keyId).toBe(second.jwt.keyId);
+    expect(keys.published().map((key) => [key.keyId, key.state])).toEqual([
+      [first.jwt.keyId, "retired"],
+      [second.jwt.keyId, "active"],
+    ]);
+    keys.clear();
+    expect(keys.published()).toEqual([]);
+    expect(keys.active("jwt-svid")).toBeUndefined();
+  });
+});
