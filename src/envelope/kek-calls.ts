@@ -1,0 +1,123 @@
+import {
+  type CallOptions,
+  errorCodeOf,
+  type HsmKey,
+  isHsmClientError,
+  type ManagedHsmKeyClient,
+  parseKeyId,
+  statusCodeOf,
+} from "../hsm/index.ts";
+import { toBase64url } from "./base64url.ts";
+import { hsmHost, type KekConfig } from "./envelope-context.ts";
+import { EnvelopeError, quoted } from "./envelope-error.ts";
+import { gcmAlg, type KekRef, kekProvider, type SealedField, sizes } from "./envelope-format.ts";
+import type { ParsedEnvelope } from "./parse-envelope.ts";
+
+/** The two HSM operations an envelope needs; a {@link ManagedHsmKeyClient} is one. */
+export type KekClient = Pick<ManagedHsmKeyClient, "encrypt" | "decrypt">;
+
+/** The versioned key id of the KEK an envelope records. */
+export function kidOf(kek: {
+  readonly url: string;
+  readonly name: string;
+  readonly version: string;
+}): string {
+  return `https://${hsmHost(kek.url)}/keys/${kek.name}/${kek.version}`;
+}
+
+function hsmFailed(operation: string, kid: string, error: unknown, field: string): EnvelopeError {
+  const what = isHsmClientError(error)
+    ? error.code
+    : [statusCodeOf(error), errorCodeOf(error)].filter((part) => part !== undefined).join(" ") || "error";
+  return new EnvelopeError(`${field}: the HSM ${operation} with ${kid} failed (${what})`, {
+    code: "ENVELOPE_HSM_FAILED",
+    field,
+    cause: error,
+  });
+}
+
+/**
+ * Asks the HSM to A256GCM-decrypt the DEK with the recorded KEK version and the context as AAD. The HSM
+ * answers 400 when the tag does not verify: that is `ENVELOPE_AUTH_FAILED` on the `wrappedDek` layer.
+ * The caller owns (and must zero) the returned 32 bytes.
+ */
+export async function unwrapDek(
+  hsm: KekClient,
+  parsed: ParsedEnvelope,
+  aad: Uint8Array,
+  options: CallOptions = {},
+): Promise<Buffer> {
+  const kid = kidOf(parsed.kek);
+  let dek: Uint8Array;
+  try {
+    dek = await hsm.decrypt(
+      { kid, ciphertext: parsed.wrappedDek.value, iv: parsed.wrappedDek.iv, tag: parsed.wrappedDek.tag },
+      { ...options, aad },
+    );
+  } catch (error) {
+    if (statusCodeOf(error) === 400)
+      throw new EnvelopeError(
+        `envelope.wrappedDek: the HSM refused to decrypt it with ${kid} (the tag does not verify under that key and the context)`,
+        { code: "ENVELOPE_AUTH_FAILED", field: "envelope.wrappedDek", layer: "wrappedDek", cause: error },
+      );
+    throw hsmFailed("decrypt", kid, error, "envelope.wrappedDek");
+  }
+  const copy = Buffer.from(dek);
+  dek.fill(0);
+  if (copy.length !== sizes.dek) {
+    copy.fill(0);
+    throw new EnvelopeError(
+      `envelope.wrappedDek: the HSM decrypted it to ${copy.length} bytes; expected ${sizes.dek}`,
+      { code: "ENVELOPE_HSM_RESPONSE_INVALID", field: "envelope.wrappedDek" },
+    );
+  }
+  return copy;
+}
+
+/**
+ * Asks the HSM to A256GCM-encrypt the DEK with exactly `key` (a versioned key) and the context as AAD, and
+ * records the KEK from the `kid` the HSM answered with, after checking it names the configured HSM and key.
+ */
+export async function wrapDek(
+  hsm: KekClient,
+  key: HsmKey,
+  dek: Uint8Array,
+  aad: Uint8Array,
+  configured: KekConfig,
+  options: CallOptions = {},
+): Promise<{ kek: KekRef; wrappedDek: SealedField }> {
+  let sealed: Awaited<ReturnType<KekClient["encrypt"]>>;
+  try {
+    sealed = await hsm.encrypt(key, dek, { ...options, aad });
+  } catch (error) {
+    throw hsmFailed("encrypt", key.id, error, "envelope.wrappedDek");
+  }
+  const kid = parseKeyId(sealed.kid);
+  const invalid = (what: string) =>
+    new EnvelopeError(`envelope.wrappedDek: the HSM's encrypt answer ${what}`, {
+      code: "ENVELOPE_HSM_RESPONSE_INVALID",
+      field: "envelope.wrappedDek",
+    });
+  const host = hsmHost(configured.url);
+  if (kid === undefined || kid.host !== host || kid.name !== configured.name || kid.version === "")
+    throw invalid(
+      `names key ${quoted(sealed.kid)}; expected a version of https://${host}/keys/${configured.name}`,
+    );
+  if (
+    sealed.iv.length !== sizes.iv ||
+    sealed.tag.length !== sizes.tag ||
+    sealed.ciphertext.length !== sizes.dek
+  )
+    throw invalid(
+      `has a ${sealed.iv.length}-byte IV, ${sealed.tag.length}-byte tag and ${sealed.ciphertext.length}-byte value; expected ${sizes.iv}, ${sizes.tag} and ${sizes.dek}`,
+    );
+  return {
+    kek: { provider: kekProvider, url: `https://${host}/`, name: kid.name, version: kid.version },
+    wrappedDek: {
+      alg: gcmAlg,
+      iv: toBase64url(sealed.iv),
+      tag: toBase64url(sealed.tag),
+      value: toBase64url(sealed.ciphertext),
+    },
+  };
+}
