@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import type { Finding } from "../validate/finding.ts";
-import { isValuesError } from "../values/values-error.ts";
+import type { Finding } from "../validate/index.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
 
@@ -47,9 +46,9 @@ export const validateCommand: Command = {
     if (format !== "text" && format !== "json")
       return usageError(io, `--format must be text or json, got '${format}'`);
     // Loaded here, not at the top: `spirl-keywrap --help` and other commands never pay for zod and yaml.
-    const [{ checkValues }, { formatFindingsJson, formatFindingsText }] = await Promise.all([
-      import("../validate/check-values.ts"),
-      import("../validate/format-findings.ts"),
+    const [{ checkValues, formatFindingsJson, formatFindingsText }, { isValuesError }] = await Promise.all([
+      import("../validate/index.ts"),
+      import("../values/index.ts"),
     ]);
     let findings: Finding[];
     try {

@@ -1,8 +1,12 @@
 import { spirlSystemValues } from "../config/values-model.ts";
-import { annotatedValuesSchema } from "../schema/annotated-values-schema.ts";
-import type { SchemaNode } from "../schema/schema-node.ts";
-import { expectedText, explainValue } from "../validate/explain-value.ts";
-import { describeGot, valueMessage } from "../validate/value-message.ts";
+import {
+  annotatedValuesSchema,
+  describeGot,
+  expectedText,
+  type SchemaNode,
+  valueMessage,
+} from "../schema/index.ts";
+import { explainValue } from "../validate/index.ts";
 import { configSources } from "./config-sources.ts";
 import { PreflightError } from "./preflight-error.ts";
 

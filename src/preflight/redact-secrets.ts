@@ -1,4 +1,4 @@
-import { userInfoPattern } from "../validate/value-message.ts";
+import { userInfoPattern } from "../schema/index.ts";
 
 // Last line of defence for anything the preflight prints: classified messages are built from known
 // parts, but some quote service text, which must never carry a token.

@@ -1,6 +1,6 @@
-import { expectedText, nodeTypes, typeWords, wrongFormat } from "../validate/explain-value.ts";
-import { userInfoPattern, valueMessage } from "../validate/value-message.ts";
+import { expectedText, nodeTypes, typeWords, wrongFormat } from "./describe-node.ts";
 import type { SchemaNode } from "./schema-node.ts";
+import { userInfoPattern, valueMessage } from "./value-message.ts";
 
 // Generates templates/_check-values.tpl: the schema's rules as template `fail`s, worded like
 // `spirl-keywrap validate`, for people who install with --skip-schema-validation.

@@ -1,6 +1,6 @@
-import { type AssembleValuesOptions, assembleValues } from "../values/assemble-values.ts";
-import { locateValue } from "../values/locate-value.ts";
+import { type AssembleValuesOptions, assembleValues } from "../values/index.ts";
 import type { Finding } from "./finding.ts";
+import { locateValue } from "./locate-value.ts";
 import { validateValues } from "./validate-values.ts";
 
 /**

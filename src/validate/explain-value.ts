@@ -1,4 +1,4 @@
-import type { SchemaNode } from "../schema/schema-node.ts";
+import { expectedText, nodeTypes, type SchemaNode, typeWords, wrongFormat } from "../schema/index.ts";
 import type { FindingCode } from "./finding.ts";
 
 /** What is wrong with a value, in words, with the code of the finding. */
@@ -6,27 +6,6 @@ export interface Explanation {
   readonly code: FindingCode;
   readonly what: string;
   readonly expected: string;
-}
-
-/** The JSON types a node accepts, in the schema's order. */
-export function nodeTypes(node: SchemaNode): readonly string[] {
-  if (node.type === undefined) return [];
-  return typeof node.type === "string" ? [node.type] : node.type;
-}
-
-/** "a string", "an integer", "a string or a number". */
-export function typeWords(types: readonly string[]): string {
-  return types.map((type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`)).join(" or ");
-}
-
-/** The text after "expected" for a node. */
-export function expectedText(node: SchemaNode): string {
-  if (node["x-expected"] !== undefined) return node["x-expected"];
-  if (node.enum !== undefined) return `one of ${node.enum.join(", ")}`;
-  if (node.additionalProperties === false && node.properties !== undefined) {
-    return `an object with ${Object.keys(node.properties).join(", ")}`;
-  }
-  return typeWords(nodeTypes(node));
 }
 
 function jsonType(value: unknown): string {
@@ -70,9 +49,6 @@ export function explainValue(node: SchemaNode, value: unknown): Explanation | un
   }
   return undefined;
 }
-
-/** The generic text when no known problem matches a failed pattern. */
-export const wrongFormat = "has the wrong format";
 
 function explainPattern(node: SchemaNode, value: string): string {
   for (const problem of node["x-problems"] ?? []) {

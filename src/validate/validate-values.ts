@@ -1,11 +1,15 @@
 import { spirlSystemValues } from "../config/values-model.ts";
-import { annotatedValuesSchema } from "../schema/annotated-values-schema.ts";
-import type { SchemaNode } from "../schema/schema-node.ts";
-import type { LocatedValue, LocateOptions } from "../values/locate-value.ts";
-import { type Explanation, expectedText, explainValue } from "./explain-value.ts";
+import {
+  annotatedValuesSchema,
+  describeGot,
+  expectedText,
+  type SchemaNode,
+  valueMessage,
+} from "../schema/index.ts";
+import { type Explanation, explainValue } from "./explain-value.ts";
 import type { Finding } from "./finding.ts";
+import type { LocatedValue, LocateOptions } from "./locate-value.ts";
 import { suggestKey } from "./suggest-key.ts";
-import { describeGot, valueMessage } from "./value-message.ts";
 
 /** Finds where a path was written; validateValues works without one (findings then have no source). */
 export type Locator = (path: readonly string[], options: LocateOptions) => LocatedValue | undefined;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatFindingsText } from "../../src/validate/format-findings.ts";
-import { validateValues } from "../../src/validate/validate-values.ts";
-import { assembleValues } from "../../src/values/assemble-values.ts";
+import { formatFindingsText, validateValues } from "../../src/validate/index.ts";
+import { assembleValues } from "../../src/values/index.ts";
 import {
   judgeWithAjv,
   judgeWithHelm,

@@ -2,9 +2,9 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { publishedValuesSchema } from "../../src/schema/render-values-schema.ts";
-import { validateValues } from "../../src/validate/validate-values.ts";
-import { assembleValues } from "../../src/values/assemble-values.ts";
+import { publishedValuesSchema } from "../../src/schema/index.ts";
+import { validateValues } from "../../src/validate/index.ts";
+import { assembleValues } from "../../src/values/index.ts";
 import { chartDir, type HelmName, runHelm } from "./helm.ts";
 
 /** Writes a values file into a fresh temp folder and returns its path. */

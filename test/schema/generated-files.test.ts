@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { generatedFiles, generatedPath } from "../../src/schema/generated-files.ts";
-import { publishedValuesSchema } from "../../src/schema/render-values-schema.ts";
+import { generatedFiles, generatedPath, publishedValuesSchema } from "../../src/schema/index.ts";
 
 const files = await generatedFiles();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateValues } from "../../src/validate/validate-values.ts";
+import { validateValues } from "../../src/validate/index.ts";
 
 const good = {
   azure: { keyVault: { url: "https://my-managed-hsm.managedhsm.azure.net/", keyName: "k", keyVersion: "" } },

@@ -2,8 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assembleValues } from "../../src/values/assemble-values.ts";
-import { parseValuesYaml } from "../../src/values/parse-values-yaml.ts";
+import { assembleValues, parseValuesYaml } from "../../src/values/index.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "spirl-assemble-"));
 async function file(name: string, text: string) {

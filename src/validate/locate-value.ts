@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, type Pair } from "yaml";
-import type { FindingSource } from "../validate/finding.ts";
-import type { ValuesLayer } from "./assemble-values.ts";
+import type { ValuesLayer } from "../values/index.ts";
+import type { FindingSource } from "./finding.ts";
 
 /** Where a value was last written, and its raw text when it was an unquoted YAML scalar. */
 export interface LocatedValue {
