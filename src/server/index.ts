@@ -1,0 +1,15 @@
+// The Trust Domain Server's HTTP(S) endpoints over in-memory signing keys: the one public face of src/server.
+export { authenticateCaller, bearerToken, type Caller } from "./authenticate-caller.ts";
+export { cachedTokenReviewer, type TokenReviewCacheOptions } from "./cached-token-reviewer.ts";
+export { HttpError, type HttpErrorCode, httpErrorCodes, httpErrorStatus, isHttpError } from "./http-error.ts";
+export { type KubernetesTokenReviewerOptions, kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
+export {
+  createServerLog,
+  formatServerLogEvent,
+  type ServerLog,
+  type ServerLogEvent,
+  type ServerLogFormat,
+} from "./server-log.ts";
+export type { Operation, Outcome, ServerMetrics } from "./server-metrics.ts";
+export { type SvidServer, type SvidServerOptions, startSvidServer } from "./start-svid-server.ts";
+export type { TokenReviewer, TokenReviewResult } from "./token-reviewer.ts";
