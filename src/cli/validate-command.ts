@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { printable } from "../errors/index.ts";
 import type { Finding } from "../validate/index.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
@@ -20,7 +21,7 @@ Exit status: 0 valid, 1 invalid (findings printed), 2 usage error or unreadable 
 `;
 
 function usageError(io: Parameters<Command["run"]>[1], message: string): number {
-  io.stderr.write(`spirl-keywrap validate: ${message}; see 'spirl-keywrap validate --help'\n`);
+  io.stderr.write(`spirl-keywrap validate: ${printable(message)}; see 'spirl-keywrap validate --help'\n`);
   return ExitCode.Usage;
 }
 
@@ -59,7 +60,7 @@ export const validateCommand: Command = {
       });
     } catch (error) {
       if (!isValuesError(error)) throw error;
-      io.stderr.write(`spirl-keywrap validate: ${error.message}\n`);
+      io.stderr.write(`spirl-keywrap validate: ${printable(error.message)}\n`);
       return ExitCode.Usage;
     }
     if (format === "json") io.stdout.write(formatFindingsJson(findings));

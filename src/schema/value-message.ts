@@ -1,3 +1,5 @@
+import { quoteLikeGo } from "../errors/index.ts";
+
 /** The parts of every message, so the CLI and the chart's template checks word them the same way. */
 export interface MessageParts {
   /** What is wrong, following the path: "is required", "must be a string", … */
@@ -21,33 +23,6 @@ export function valueMessage(parts: MessageParts): string {
  * password may itself contain `@`. RE2- and JS-compatible: the chart's template checks use it too.
  */
 export const userInfoPattern = "://[^/?#\\s]*@";
-
-// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-const goEscapes: Readonly<Record<string, string>> = {
-  "\u0007": "\\a",
-  "\b": "\\b",
-  "\f": "\\f",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-  "\v": "\\v",
-};
-
-/** A string quoted as Go's `%q` does, so the CLI and the chart's template checks print values alike. */
-function quoteLikeGo(text: string): string {
-  let quoted = '"';
-  for (const rune of text) {
-    const code = rune.codePointAt(0) ?? 0;
-    if (rune === '"' || rune === "\\") quoted += `\\${rune}`;
-    else if (goPrintable.test(rune)) quoted += rune;
-    else if (goEscapes[rune] !== undefined) quoted += goEscapes[rune];
-    else if (code < 0x20 || code === 0x7f) quoted += `\\x${code.toString(16).padStart(2, "0")}`;
-    else if (code < 0x10000) quoted += `\\u${code.toString(16).padStart(4, "0")}`;
-    else quoted += `\\U${code.toString(16).padStart(8, "0")}`;
-  }
-  return `${quoted}"`;
-}
 
 /** How a found value is shown: strings quoted as Go does (user info masked), scalars as-is, containers by kind. */
 export function describeGot(value: unknown): string {

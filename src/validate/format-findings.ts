@@ -1,14 +1,18 @@
+import { printable, printableJson } from "../errors/index.ts";
 import type { Finding, FindingSource } from "./finding.ts";
 
 function where(source: FindingSource | undefined): string {
   if (source === undefined) return "(values)";
-  return source.kind === "file" ? `${source.file}:${source.line}:${source.col}` : source.flag;
+  return source.kind === "file" ? `${printable(source.file)}:${source.line}:${source.col}` : source.flag;
 }
 
-/** One line per finding: `FILE:LINE:COL path: message` (the flag's name instead of a file for --set). */
+/**
+ * One line per finding: `FILE:LINE:COL path: message` (the flag's name instead of a file for --set). File
+ * names and keys come from input and are escaped; the message escapes what it quotes when it is built.
+ */
 export function formatFindingsText(findings: readonly Finding[]): string {
   return findings
-    .map((finding) => `${where(finding.source)} ${finding.path.join(".")}: ${finding.message}\n`)
+    .map((finding) => `${where(finding.source)} ${printable(finding.path.join("."))}: ${finding.message}\n`)
     .join("");
 }
 
@@ -26,5 +30,5 @@ export function formatFindingsJson(findings: readonly Finding[]): string {
       ...(source?.kind === "flag" ? { argument: source.argument.split("=")[0] } : {}),
     };
   });
-  return `${JSON.stringify({ valid: findings.length === 0, findings: rows }, null, 2)}\n`;
+  return `${printableJson(JSON.stringify({ valid: findings.length === 0, findings: rows }, null, 2))}\n`;
 }

@@ -1,4 +1,5 @@
 import { spirlSystemValues } from "../config/values-model.ts";
+import { printable } from "../errors/index.ts";
 import {
   annotatedValuesSchema,
   describeGot,
@@ -48,7 +49,7 @@ function typingHint(located: LocatedValue | undefined, value: unknown, node: Sch
     return `--set reads this as a ${jsonTypeName(value)}; use --set-string to pass a string`;
   }
   if (located?.plainText !== undefined) {
-    return `YAML reads unquoted ${located.plainText} as ${jsonTypeName(value)} ${describeGot(value)}; quote it`;
+    return `YAML reads unquoted ${printable(located.plainText)} as ${jsonTypeName(value)} ${describeGot(value)}; quote it`;
   }
   return undefined;
 }

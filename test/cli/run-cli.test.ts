@@ -29,6 +29,21 @@ describe("spirl-keywrap CLI", () => {
     );
   });
 
+  it("-- before the command ends the top-level options, as in other CLIs", async () => {
+    const { code, out } = await run(["--", "validate", "--help"]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Usage: spirl-keywrap validate /);
+    expect((await run(["--"])).out).toMatch(/^Usage: spirl-keywrap <command>/);
+    expect((await run(["--", "--version"])).err).toMatch(/^spirl-keywrap: unknown command '--version'/);
+  });
+
+  it("an unknown command is escaped, so it cannot forge a line or recolour the terminal", async () => {
+    const { code, err } = await run(["x\n\u001b[31mvalid\u202e"]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^spirl-keywrap: unknown command 'x\\n\\x1b\[31mvalid\\u202e'; /);
+    expect(err.trim().split("\n")).toHaveLength(1);
+  });
+
   it("an unknown flag is a usage error naming the flag", async () => {
     const { code, err } = await run(["--frob"]);
     expect(code).toBe(2);
