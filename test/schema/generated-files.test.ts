@@ -1,6 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { generatedFiles, generatedPath, publishedValuesSchema } from "../../src/schema/index.ts";
+import {
+  annotatedValuesSchema,
+  generatedFiles,
+  generatedPath,
+  publishedValuesSchema,
+} from "../../src/schema/index.ts";
 
 const files = await generatedFiles();
 
@@ -15,14 +20,31 @@ describe("files generated from the values model", () => {
     expect(text).not.toMatch(/"(format|\$id|\$ref|anyOf|oneOf|allOf|x-[a-z-]+)"/);
   });
 
-  it("every pattern is plain RE2 syntax (no lookaround, backreference or named group)", () => {
-    const patterns = [
-      ...JSON.stringify(publishedValuesSchema()).matchAll(/"pattern":"((?:[^"\\]|\\.)*)"/g),
-    ].map((match) => JSON.parse(`"${match[1]}"`) as string);
-    expect(patterns.length).toBeGreaterThan(5);
-    for (const pattern of patterns) {
-      expect(pattern).not.toMatch(/\(\?[=!<]|\\[1-9]|\(\?P?</);
-      expect(() => new RegExp(pattern, "u")).not.toThrow();
+  it("every regex Helm runs is plain RE2 syntax: schema patterns and the template checks' x-problems", () => {
+    // The template checks (_check-values.tpl) run each x-problems `when`/`unless` with Go's regexMatch.
+    const regexes: string[] = [];
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) for (const item of node) collect(item);
+      if (node === null || typeof node !== "object") return;
+      for (const [key, value] of Object.entries(node)) {
+        if ((key === "pattern" || key === "when" || key === "unless") && typeof value === "string")
+          regexes.push(value);
+        else collect(value);
+      }
+    };
+    collect(annotatedValuesSchema());
+    const template = files.find((file) => file.path.endsWith("_check-values.tpl"))?.content ?? "";
+    const inTemplate = [...template.matchAll(/regexMatch ("(?:[^"\\]|\\.)*")/g)].map(
+      (match) => JSON.parse(match[1] ?? '""') as string,
+    );
+    expect(regexes.length).toBeGreaterThan(20);
+    expect(inTemplate.length).toBeGreaterThan(10);
+    // Every regex the template runs was checked here.
+    expect(inTemplate.filter((regex) => !regexes.includes(regex))).toEqual([]);
+    for (const regex of regexes) {
+      // No lookaround, backreference or named group (RE2 has none); no \s, Unicode in JS but ASCII in Go.
+      expect(regex, regex).not.toMatch(/\(\?[=!<]|\\[1-9]|\(\?P?<|\\[sS]/);
+      expect(() => new RegExp(regex, "u")).not.toThrow();
     }
   });
 
