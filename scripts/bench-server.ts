@@ -1,0 +1,160 @@
+// Server benchmarks, all in one process: JWT-SVID issuance per second against `jose` signing the same
+// token alone (the floor any issuer pays), through the library and through HTTP with p50/p99 latency;
+// X509-SVID issuance per second. Run: npm run bench:server (BENCH_DURATION_MS, BENCH_CLIENTS tune it).
+import { Agent, request } from "node:http";
+import { SignJWT } from "jose";
+import { cachedTokenReviewer, startSvidServer, type TokenReviewer } from "../src/server/index.ts";
+import { generateSigningKey, issueJwtSvid, issueX509Svid, MemorySigningKeySet } from "../src/svid/index.ts";
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 2000);
+const clients = Number(process.env.BENCH_CLIENTS ?? 8);
+const rounds = 3;
+const spiffeId = "spiffe://example.org/ns/payments/sa/api";
+
+/** Operations per second of `operation`, run back to back by `parallel` loops for `durationMs`. */
+async function throughput(operation: () => Promise<unknown>, parallel = 1): Promise<number> {
+  for (let i = 0; i < 50; i++) await operation(); // warm-up
+  let count = 0;
+  const deadline = performance.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (performance.now() < deadline) {
+        await operation();
+        count++;
+      }
+    }),
+  );
+  return (count * 1000) / durationMs;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+async function main(): Promise<void> {
+  const rssBefore = process.memoryUsage().rss;
+  const [jwtKey, caKey] = await Promise.all([
+    generateSigningKey({ use: "jwt-svid", trustDomain: "example.org", lifetimeSeconds: 86_400 }),
+    generateSigningKey({ use: "x509-svid", trustDomain: "example.org", lifetimeSeconds: 86_400 }),
+  ]);
+  const keys = new MemorySigningKeySet();
+  keys.put(jwtKey, "active");
+  keys.put(caKey, "active");
+  // A reviewer that answers at once: the benchmark measures the server, not the API server.
+  const instant: TokenReviewer = {
+    review: async () => ({ authenticated: true, username: "system:serviceaccount:payments:api" }),
+  };
+  const server = await startSvidServer({
+    trustDomain: "example.org",
+    keys,
+    reviewer: cachedTokenReviewer(instant),
+    insecureHttp: true,
+    listen: { host: "127.0.0.1", port: 0 },
+  });
+  const rssAfterStart = process.memoryUsage().rss;
+
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const latencies: number[] = [];
+  const post = (path: string, body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const started = performance.now();
+      const req = request(
+        `${server.url}${path}`,
+        {
+          method: "POST",
+          agent,
+          headers: { authorization: "Bearer bench", "content-type": "application/json" },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            if (res.statusCode !== 200) reject(new Error(`${path}: HTTP ${res.statusCode}`));
+            latencies.push(performance.now() - started);
+            resolve();
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  const joseAlone = () =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: jwtKey.keyId, typ: "JWT" })
+      .setSubject(spiffeId)
+      .setAudience(["billing"])
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(jwtKey.privateKey);
+  const library = () => issueJwtSvid({ key: jwtKey, spiffeId, audience: ["billing"], ttlSeconds: 300 });
+  const jwtBody = JSON.stringify({ audience: ["billing"] });
+
+  const samples = { jose: [] as number[], library: [] as number[], http: [] as number[] };
+  let httpLatencies: number[] = [];
+  // Interleaved rounds, so a slow moment of the machine hits every contender alike.
+  for (let round = 0; round < rounds; round++) {
+    samples.jose.push(await throughput(joseAlone));
+    samples.library.push(await throughput(library));
+    latencies.length = 0;
+    samples.http.push(await throughput(() => post("/svid/jwt", jwtBody), clients));
+    httpLatencies = [...latencies].sort((a, b) => a - b);
+  }
+
+  const csrKeys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+  const csr = (
+    await x509.Pkcs10CertificateRequestGenerator.create({
+      name: "CN=bench",
+      keys: csrKeys,
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+    })
+  ).toString("pem");
+  const x509Library = await throughput(() =>
+    issueX509Svid({ ca: caKey, csrPem: csr, spiffeId, ttlSeconds: 3600 }),
+  );
+  latencies.length = 0;
+  const x509Http = await throughput(() => post("/svid/x509", JSON.stringify({ csr })), clients);
+  const x509Latencies = [...latencies].sort((a, b) => a - b);
+
+  await server.close();
+  agent.destroy();
+  const jose = median(samples.jose);
+  const round1 = (value: number) => Math.round(value);
+  const ms = (value: number) => Number(value.toFixed(2));
+  console.log(
+    JSON.stringify(
+      {
+        jwtSvidPerSecond: {
+          joseSignAlone: round1(jose),
+          issueJwtSvid: round1(median(samples.library)),
+          ratioLibraryToJose: Number((median(samples.library) / jose).toFixed(2)),
+          overHttp: round1(median(samples.http)),
+          ratioHttpToJose: Number((median(samples.http) / jose).toFixed(2)),
+          httpLatencyMs: {
+            p50: ms(percentile(httpLatencies, 0.5)),
+            p99: ms(percentile(httpLatencies, 0.99)),
+          },
+        },
+        x509SvidPerSecond: {
+          issueX509Svid: round1(x509Library),
+          overHttp: round1(x509Http),
+          httpLatencyMs: {
+            p50: ms(percentile(x509Latencies, 0.5)),
+            p99: ms(percentile(x509Latencies, 0.99)),
+          },
+        },
+        clients,
+        durationMsPerRun: durationMs,
+        rssMb: { beforeStart: round1(rssBefore / 2 ** 20), afterStart: round1(rssAfterStart / 2 ** 20) },
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+await main();
