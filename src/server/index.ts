@@ -1,6 +1,7 @@
 // The Trust Domain Server's HTTP(S) endpoints over in-memory signing keys: the one public face of src/server.
 export { authenticateCaller, bearerToken, type Caller } from "./authenticate-caller.ts";
 export { cachedTokenReviewer, type TokenReviewCacheOptions } from "./cached-token-reviewer.ts";
+export { type CloseOnSignalOptions, closeOnSignal } from "./close-on-signal.ts";
 export { HttpError, type HttpErrorCode, httpErrorCodes, httpErrorStatus, isHttpError } from "./http-error.ts";
 export { type KubernetesTokenReviewerOptions, kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
 export {
