@@ -1,3 +1,4 @@
+import { printableJson, quoteLikeGo } from "../errors/index.ts";
 import { redactSecrets } from "../preflight/index.ts";
 
 /** How log lines are written: `text` for people, `json` (one object per line) for log pipelines. */
@@ -8,7 +9,7 @@ export interface ServerLogEvent {
   readonly level: "info" | "error";
   /** A fixed sentence: never built from input. */
   readonly msg: string;
-  /** Details; values that come from input are quoted and escaped in text, and redacted in both formats. */
+  /** Details; a value with anything but word characters is quoted and escaped (Go's %q), and redacted. */
   readonly fields?: Readonly<Record<string, string | number | boolean | undefined>>;
 }
 
@@ -28,16 +29,18 @@ export function formatServerLogEvent(
   );
   if (format === "json")
     return redactSecrets(
-      JSON.stringify({
-        time: time.toISOString(),
-        level: event.level,
-        msg: event.msg,
-        ...Object.fromEntries(fields),
-      }),
+      printableJson(
+        JSON.stringify({
+          time: time.toISOString(),
+          level: event.level,
+          msg: event.msg,
+          ...Object.fromEntries(fields),
+        }),
+      ),
     );
   const pairs = fields.map(([key, value]) => {
     const text = String(value);
-    return `${key}=${bare.test(text) ? text : JSON.stringify(text)}`;
+    return `${key}=${bare.test(text) ? text : quoteLikeGo(text)}`;
   });
   return redactSecrets([event.level === "error" ? `error: ${event.msg}` : event.msg, ...pairs].join(" "));
 }

@@ -18,6 +18,20 @@ describe("formatServerLogEvent", () => {
     expect(line).toBe('request operation=jwt_svid status=200 note="a \\"b\\" c"');
   });
 
+  it("escapes what could move the cursor or reorder the text", () => {
+    const line = formatServerLogEvent(
+      { level: "info", msg: "request", fields: { note: "a\u001b[2Jb\u202ec\nd" } },
+      "text",
+    );
+    expect(line).toBe('request note="a\\x1b[2Jb\\u202ec\\nd"');
+    const json = formatServerLogEvent(
+      { level: "info", msg: "request", fields: { note: "\u202e" } },
+      "json",
+      time,
+    );
+    expect(json).toContain('"note":"\\u202e"');
+  });
+
   it("writes one JSON object per line", () => {
     const line = formatServerLogEvent({ level: "error", msg: "failed", fields: { ms: 1.5 } }, "json", time);
     expect(JSON.parse(line)).toEqual({ time: time.toISOString(), level: "error", msg: "failed", ms: 1.5 });
