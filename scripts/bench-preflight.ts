@@ -33,11 +33,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const spread = (values: number[]) => `${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))}`;
 
 try {
-  const admin = (method: string, path: string, body?: unknown) =>
-    fetch(new URL(path, emulator.adminUrl), {
-      method,
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
+  const admin = (method: string, path: string, body?: unknown) => emulator.admin(method, path, body);
   await admin("POST", "/hsms/localhsm/keys/bench-key", {});
   const starts: number[] = [];
   for (let i = 0; i < runs; i++) starts.push((await timed(["-e", ""])).ms);

@@ -38,11 +38,13 @@ step("local Managed HSM + Entra ID emulator (dev mode)");
 const emulator = await startEmulator();
 try {
   const hsmUrl = `${emulator.env.AZURE_KEYVAULT_URL}/`;
-  const admin = (method: string, path: string, body: unknown) =>
-    fetch(`${emulator.adminUrl}${path}`, { method, body: JSON.stringify(body) }).then(async (response) => {
-      if (!response.ok)
-        throw new Error(`emulator admin ${method} ${path}: ${response.status} ${await response.text()}`);
-    });
+  const admin = async (method: string, path: string, body: unknown) => {
+    const response = await emulator.admin(method, path, body);
+    if (response.status >= 300)
+      throw new Error(
+        `emulator admin ${method} ${path}: ${response.status} ${JSON.stringify(response.json)}`,
+      );
+  };
   await admin("POST", `/hsms/localhsm/keys/${keyName}`, {
     kty: "oct-HSM",
     keySize: 256,

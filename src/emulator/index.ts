@@ -8,7 +8,7 @@ export {
 } from "./config/emulator-config.ts";
 export { loadEmulatorConfig, parseEmulatorConfig } from "./config/load-config.ts";
 export type { AssertionRequest } from "./entra/dev-issuer.ts";
-export { parseEnvFile, renderEnvFile } from "./env-file.ts";
+export { parseEnvFile, renderEnvFile, writeEnvFile } from "./env-file.ts";
 export { EmulatorError, type EmulatorErrorCode, isEmulatorError } from "./errors.ts";
 export type { Fault, FaultInput, FaultKind } from "./faults/fault-plan.ts";
 export { builtInRoles } from "./rbac/built-in-roles.ts";

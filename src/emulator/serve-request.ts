@@ -6,7 +6,7 @@ import { entraRoute, handleEntraRequest } from "./entra/handle-entra-request.ts"
 import type { Fault } from "./faults/fault-plan.ts";
 import { challengeResponse, type HsmResponse, handleHsmRequest } from "./hsm/handle-hsm-request.ts";
 import { hsmRoute } from "./hsm/hsm-route.ts";
-import { readBody } from "./http/read-body.ts";
+import { isBodyTooLarge, readBody } from "./http/read-body.ts";
 import { wireJson } from "./http/wire-json.ts";
 import type { RequestLogEntry } from "./request-log.ts";
 import { type EmulatorState, hsmUrl } from "./state.ts";
@@ -32,6 +32,14 @@ const servedHeaders = { ...hsmHeaders, "x-ms-keyvault-region": "local" };
 export function createRequestHandler(state: EmulatorState, issuerHost: string) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     serve(state, issuerHost, request, response).catch((error: unknown) => {
+      if (isBodyTooLarge(error) && !response.headersSent) {
+        // The rest of the body is not read: close the connection rather than drain it.
+        const text = JSON.stringify({
+          error: { code: "RequestBodyTooLarge", message: (error as Error).message },
+        });
+        response.writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close" });
+        return response.end(text);
+      }
       // A bug, not a client error: answer 500 without details (they could hold request data).
       console.error(`emulator: internal error: ${(error as Error).message}`);
       if (!response.headersSent) response.writeHead(500).end();

@@ -1,4 +1,4 @@
-import { generateKeyPair, type KeyObject, randomUUID } from "node:crypto";
+import { generateKeyPair, type KeyObject, randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createTestPki } from "../x509/index.ts";
+import { type AdminResponse, callAdmin } from "./admin/admin-client.ts";
 import { createAdminServer, keySpec } from "./admin/admin-server.ts";
 import { Clock } from "./clock.ts";
 import { devIssuerAlias, type EmulatorConfig, emulatorConfigSchema } from "./config/emulator-config.ts";
@@ -42,6 +43,8 @@ export interface EmulatorHandle {
   readonly proxyUrl: string;
   /** `http://127.0.0.1:<port>` of the admin API. */
   readonly adminUrl: string;
+  /** The admin API's per-run secret: send it as `Authorization: Bearer <token>` (or use {@link admin}). */
+  readonly adminToken: string;
   /** The dev issuer, `https://127.0.0.1:<port>` (also the address of the emulator's TLS listener). */
   readonly issuerUrl: string;
   /** PEM of the test CA that signs the emulator's TLS certificate. */
@@ -52,7 +55,9 @@ export interface EmulatorHandle {
   readonly state: EmulatorState;
   /** Signs a service-account token with the dev issuer (or a given key, to forge one). */
   mintAssertion(request: AssertionRequest): string;
-  /** Writes {@link env} as `KEY=value` lines. */
+  /** Calls the admin API with the bearer token and a JSON body. */
+  admin(method: string, path: string, body?: unknown): Promise<AdminResponse>;
+  /** Writes {@link env} and the admin API's URL and token as `KEY=value` lines (owner-only, atomically). */
   writeEnvFile(path: string): Promise<void>;
   /** Stops every listener, drops open tunnels and removes the temporary files. */
   close(): Promise<void>;
@@ -72,6 +77,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const clock = new Clock();
+  // Made before the proxy, which applies the proxy faults and logs them.
+  const faults = new FaultPlan();
+  const log = new RequestLog();
   // The two RSA keys are generated in parallel on the thread pool (the bulk of start-up time).
   const [signingKey, issuerKeyPair, extraIssuers] = await Promise.all([
     promisify(generateKeyPair)("rsa", { modulusLength: 2048 }),
@@ -85,6 +93,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       host === "login.microsoftonline.com" ||
       hsmNames.some((name) => host === `${name}.managedhsm.azure.net`),
     onTunnel: (socket) => tls.emit("connection", socket),
+    faults: { plan: faults, log, clock },
   });
   proxy.on("connection", track);
   const servers: Server[] = [tls, proxy];
@@ -106,14 +115,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       directory,
       hsms: new Map(hsmNames.map((name) => [name, new KeyStore()])),
       roles: new RoleAssignments(),
-      faults: new FaultPlan(),
-      log: new RequestLog(),
+      faults,
+      log,
       devIssuer,
     };
     seed(state, config);
     tls.on("request", createRequestHandler(state, issuerHost));
 
-    const admin = createAdminServer(state, devIssuer);
+    // Random per run: the admin API mints tokens, so only who can read the env file (or holds the handle) may call it.
+    const adminToken = randomBytes(32).toString("base64url");
+    const admin = createAdminServer(state, devIssuer, adminToken);
     admin.on("connection", track);
     servers.push(admin);
     const proxyPort = await listen(proxy, options.port ?? 0, "proxy");
@@ -124,19 +135,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       caCertificate: pki.caCertificate,
       devToken: (subject) => devIssuer.mint({ subject }, clock.nowSeconds()),
     });
-    if (options.envFile !== undefined) await writeEnvFile(options.envFile, env);
+    const adminUrl = `http://127.0.0.1:${adminPort}`;
+    const envFileContent = {
+      ...env,
+      SPIRL_KEYWRAP_EMULATOR_ADMIN_URL: adminUrl,
+      SPIRL_KEYWRAP_EMULATOR_ADMIN_TOKEN: adminToken,
+    };
+    if (options.envFile !== undefined) await writeEnvFile(options.envFile, envFileContent);
 
     const dir = tempDir;
     let closing: Promise<void> | undefined;
     return {
       proxyUrl: env.HTTPS_PROXY as string,
-      adminUrl: `http://127.0.0.1:${adminPort}`,
+      adminUrl,
+      adminToken,
       issuerUrl: devIssuer.issuer,
       caCertificate: pki.caCertificate,
       env,
       state,
       mintAssertion: (request) => devIssuer.mint(request, clock.nowSeconds()),
-      writeEnvFile: (path) => writeEnvFile(path, env),
+      admin: (method, path, body) => callAdmin({ url: adminUrl, token: adminToken }, method, path, body),
+      writeEnvFile: (path) => writeEnvFile(path, envFileContent),
       close: () => {
         closing ??= shutdown(servers, sockets, dir);
         return closing;

@@ -44,8 +44,8 @@ export interface TestEmulator {
   raw(request: RawRequest): Promise<RawResponse>;
   /** An access token for the dev client, from the emulator's own token endpoint. */
   accessToken(): Promise<string>;
-  /** Calls the admin API. */
-  admin(method: string, path: string, body?: unknown): Promise<RawResponse>;
+  /** Calls the admin API with its bearer token; `headers` add to or replace the defaults (to probe its checks). */
+  admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<RawResponse>;
   /** Writes a file in this emulator's scratch directory and returns its path. */
   scratchFile(name: string, content: string): Promise<string>;
 }
@@ -104,10 +104,18 @@ export function useEmulator(options: Omit<EmulatorOptions, "envFile"> = {}): Tes
       });
       return (response.json as { access_token: string }).access_token;
     },
-    async admin(method, path, body) {
-      const url = new URL(path, started().adminUrl);
-      const request = httpRequest(url, { method, headers: { "content-type": "application/json" } });
-      request.end(body === undefined ? undefined : JSON.stringify(body));
+    async admin(method, path, body, headers = {}) {
+      const emulator = started();
+      const url = new URL(path, emulator.adminUrl);
+      const request = httpRequest(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${emulator.adminToken}`,
+          "content-type": "application/json",
+          ...headers,
+        },
+      });
+      request.end(body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body));
       const [response] = (await once(request, "response")) as [import("node:http").IncomingMessage];
       return readResponse(response);
     },

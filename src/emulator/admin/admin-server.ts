@@ -4,33 +4,49 @@ import { faultSchema, keyConfigSchema, roleAssignmentSchema } from "../config/em
 import type { DevIssuer } from "../entra/dev-issuer.ts";
 import { keyBundle } from "../hsm/key-bundle.ts";
 import { isServiceError } from "../hsm/service-error.ts";
-import { readBody } from "../http/read-body.ts";
+import { isBodyTooLarge, readBody } from "../http/read-body.ts";
 import { type EmulatorState, hsmUrl } from "../state.ts";
+import { checkAdminAccess } from "./admin-access.ts";
+import { assertionRequestSchema, clockRequestSchema, keyPatchSchema } from "./admin-requests.ts";
 
 /**
  * The loopback admin API (JSON over plain HTTP) that tests and humans use to change faults, roles,
- * keys and the clock at run time and to read the request log:
+ * keys and the clock at run time and to read the request log. Every request carries the per-run
+ * `token` as a bearer token (see {@link checkAdminAccess}); every change is validated in full before
+ * any state moves, so a 4xx answer means nothing changed.
  *
  * GET /requests · DELETE /requests · GET|POST|DELETE /faults · DELETE /faults/{id} ·
  * GET|POST /role-assignments · DELETE /role-assignments/{id} · GET|POST /clock ·
  * GET /hsms/{hsm}/keys · POST|PATCH /hsms/{hsm}/keys/{name} · POST /assertions
  */
-export function createAdminServer(state: EmulatorState, devIssuer: DevIssuer): Server {
+export function createAdminServer(state: EmulatorState, devIssuer: DevIssuer, token: string): Server {
   return createServer((request, response) => {
-    const reply = (status: number, json?: unknown) => {
-      response.writeHead(status, { "content-type": "application/json" });
+    const reply = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { "content-type": "application/json", ...headers });
       response.end(json === undefined ? "" : JSON.stringify(json));
     };
+    const refuse = (status: number, code: string, message: string) =>
+      // The body is left unread: close rather than drain it.
+      reply(status, { error: { code, message } }, { connection: "close" });
+    const denial = checkAdminAccess(request, token);
+    if (denial !== undefined) return refuse(denial.status, "ADMIN_ACCESS_DENIED", denial.message);
     readBody(request)
       .then((body) => {
         const input: unknown = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+        if (typeof input !== "object" || input === null || Array.isArray(input))
+          throw new RangeError("(body): expected a JSON object");
         const [status, json] = route(state, devIssuer, request.method ?? "GET", request.url ?? "/", input);
         reply(status, json);
       })
       .catch((error: unknown) => {
+        if (isBodyTooLarge(error)) return refuse(413, "ADMIN_REQUEST_TOO_LARGE", (error as Error).message);
         if (isServiceError(error))
           return reply(error.status, { error: { code: error.code, message: error.message } });
-        reply(400, { error: { code: "ADMIN_REQUEST_INVALID", message: (error as Error).message } });
+        if (error instanceof RangeError || error instanceof SyntaxError)
+          return reply(400, { error: { code: "ADMIN_REQUEST_INVALID", message: error.message } });
+        // A bug, not a bad request: no details (they could hold request data).
+        console.error(`emulator admin: internal error: ${(error as Error).message}`);
+        reply(500, { error: { code: "ADMIN_INTERNAL_ERROR", message: "internal error" } });
       });
   });
 }
@@ -52,6 +68,10 @@ function route(
   const path = new URL(url, "http://admin").pathname;
   const [, collection, id, sub, name] = path.split("/");
   const firstHsm = () => [...state.hsms.keys()][0] as string;
+  const clockNow = () => ({
+    now: new Date(state.clock.now()).toISOString(),
+    offsetSeconds: state.clock.offsetSeconds(),
+  });
   switch (
     `${method} /${collection}${id === undefined ? "" : "/:id"}${sub === undefined ? "" : `/${sub}`}${name === undefined ? "" : "/:name"}`
   ) {
@@ -73,34 +93,31 @@ function route(
       return [200, state.roles.list()];
     case "POST /role-assignments": {
       const assignment = parse(roleAssignmentSchema, input);
-      return [201, state.roles.add({ ...assignment, hsm: assignment.hsm ?? firstHsm() })];
+      const hsm = assignment.hsm ?? firstHsm();
+      keyStore(state, hsm);
+      return [201, state.roles.add({ ...assignment, hsm })];
     }
     case "DELETE /role-assignments/:id":
       return [state.roles.remove(id ?? "") ? 204 : 404];
     case "GET /clock":
-      return [
-        200,
-        { now: new Date(state.clock.now()).toISOString(), offsetSeconds: state.clock.offsetSeconds() },
-      ];
+      return [200, clockNow()];
     case "POST /clock": {
-      const { advanceSeconds, now } = input as { advanceSeconds?: unknown; now?: unknown };
-      if (typeof advanceSeconds === "number") state.clock.advance(advanceSeconds);
-      else if (typeof now === "string" && !Number.isNaN(Date.parse(now))) state.clock.set(Date.parse(now));
-      else throw new RangeError("expected {advanceSeconds: number} or {now: ISO 8601 string}");
-      return [
-        200,
-        { now: new Date(state.clock.now()).toISOString(), offsetSeconds: state.clock.offsetSeconds() },
-      ];
+      const request = parse(clockRequestSchema, input);
+      // The clock itself refuses an instant out of range before it moves.
+      if ("advanceSeconds" in request) state.clock.advance(request.advanceSeconds);
+      else state.clock.set(Date.parse(request.now));
+      return [200, clockNow()];
     }
     case "GET /hsms/:id/keys":
       return [200, keyStore(state, id).names()];
     case "POST /hsms/:id/keys/:name": {
+      const store = keyStore(state, id);
       const key = parse(keyConfigSchema, { ...(input as object), name });
-      const version = keyStore(state, id).create(key.name, keySpec(key), state.clock.nowSeconds());
+      const version = store.create(key.name, keySpec(key), state.clock.nowSeconds());
       return [201, keyBundle(hsmUrl(id ?? ""), key.name, version)];
     }
     case "PATCH /hsms/:id/keys/:name": {
-      const patch = parse(keyConfigSchema.partial(), input);
+      const patch = parse(keyPatchSchema, input);
       const version = keyStore(state, id).latest(name ?? "");
       if (patch.enabled !== undefined) version.attributes.enabled = patch.enabled;
       if (patch.nbf !== undefined) version.attributes.nbf = patch.nbf;
@@ -110,13 +127,13 @@ function route(
       return [200, keyBundle(hsmUrl(id ?? ""), name ?? "", version)];
     }
     case "POST /assertions": {
-      const { subject, lifetimeSeconds } = input as { subject?: unknown; lifetimeSeconds?: unknown };
-      if (typeof subject !== "string") throw new RangeError("subject: expected a string");
-      const token = devIssuer.mint(
-        { subject, ...(typeof lifetimeSeconds === "number" && { lifetimeSeconds }) },
-        state.clock.nowSeconds(),
-      );
-      return [201, { token }];
+      const { subject, audience, lifetimeSeconds } = parse(assertionRequestSchema, input);
+      const request = {
+        subject,
+        ...(audience !== undefined && { audience }),
+        ...(lifetimeSeconds !== undefined && { lifetimeSeconds }),
+      };
+      return [201, { token: devIssuer.mint(request, state.clock.nowSeconds()) }];
     }
     default:
       return [404, { error: { code: "ADMIN_REQUEST_INVALID", message: `no admin route ${method} ${path}` } }];

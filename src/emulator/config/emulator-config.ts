@@ -56,7 +56,8 @@ export const faultSchema = z
     hsm: z.string().optional(),
     count: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).optional(),
-    latencyMs: z.number().int().nonnegative().optional(),
+    // setTimeout's limit: a longer delay would silently fire after 1 ms.
+    latencyMs: z.number().int().nonnegative().max(2_147_483_647).optional(),
     retryAfterSeconds: z.number().int().nonnegative().optional(),
   })
   .strict();

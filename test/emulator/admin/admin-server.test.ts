@@ -83,3 +83,132 @@ describe("admin API", () => {
     expect((await emulator.admin("GET", "/nothing")).status).toBe(404);
   });
 });
+
+describe("admin API access", () => {
+  const faultCount = async () => ((await emulator.admin("GET", "/faults")).json as unknown[]).length;
+
+  it.each([
+    ["no token", { authorization: "" }, 401],
+    ["a wrong token", { authorization: "Bearer not-the-token" }, 401],
+    ["a foreign Host (DNS rebinding)", { host: "evil.example:80" }, 403],
+    ["a foreign Origin (a web page)", { origin: "https://evil.example" }, 403],
+    ["a null Origin", { origin: "null" }, 403],
+    ["JSON sent as text/plain (a simple CORS request)", { "content-type": "text/plain" }, 415],
+    ["a form body", { "content-type": "application/x-www-form-urlencoded" }, 415],
+  ])("refuses %s, and mints nothing", async (_, headers, status) => {
+    const before = (await emulator.admin("GET", "/requests")).status;
+    expect(before).toBe(200);
+    const faultsBefore = await faultCount();
+    const minted = await emulator.admin("POST", "/assertions", { subject: devDefaults.subject }, headers);
+    expect(minted.status).toBe(status);
+    expect(minted.text).not.toMatch(/eyJ/);
+    expect(minted.json).toMatchObject({ error: { code: "ADMIN_ACCESS_DENIED" } });
+    const fault = await emulator.admin("POST", "/faults", { kind: "reset" }, headers);
+    expect(fault.status).toBe(status);
+    expect(await faultCount()).toBe(faultsBefore);
+  });
+
+  it("accepts its own origin and localhost as Host", async () => {
+    const port = new URL(emulator.handle.adminUrl).port;
+    const own = await emulator.admin("GET", "/clock", undefined, { origin: `http://127.0.0.1:${port}` });
+    expect(own.status).toBe(200);
+    const local = await emulator.admin("GET", "/clock", undefined, { host: `localhost:${port}` });
+    expect(local.status).toBe(200);
+    const charset = await emulator.admin(
+      "POST",
+      "/clock",
+      { advanceSeconds: 0 },
+      {
+        "content-type": "application/json; charset=utf-8",
+      },
+    );
+    expect(charset.status).toBe(200);
+  });
+
+  it("answers 413 to a body over 1 MiB", async () => {
+    const big = await emulator.admin("POST", "/faults", { kind: "reset", operation: "x".repeat(1_100_000) });
+    expect(big.status).toBe(413);
+    expect(big.json).toMatchObject({ error: { code: "ADMIN_REQUEST_TOO_LARGE" } });
+    expect((await emulator.admin("GET", "/clock")).status).toBe(200);
+  });
+});
+
+describe("admin API validates before it changes anything", () => {
+  it.each([
+    [{ advanceSeconds: 1e300 }, /emulator time must stay within/],
+    [{ advanceSeconds: -1e12 }, /emulator time must stay within/],
+    [{ now: "+275760-09-13T00:00:00.000Z" }, /now/],
+    [{ now: "yesterday" }, /now/],
+    [{ advanceSeconds: "60" }, /advanceSeconds|body/],
+    [{ advanceSeconds: 60, now: "2030-01-01T00:00:00Z" }, /./],
+    [{}, /./],
+  ])("POST /clock %j answers 400 and leaves the clock alone", async (body, message) => {
+    const before = (await emulator.admin("GET", "/clock")).json as { offsetSeconds: number };
+    const answer = await emulator.admin("POST", "/clock", body);
+    expect(answer.status).toBe(400);
+    expect((answer.json as { error: { message: string } }).error.message).toMatch(message);
+    const after = (await emulator.admin("GET", "/clock")).json as { offsetSeconds: number };
+    expect(after.offsetSeconds).toBe(before.offsetSeconds);
+    // The emulated services still answer (they format the clock's time on every request).
+    const token = await emulator.accessToken();
+    expect(token.split(".")).toHaveLength(3);
+  });
+
+  it("sets the clock to an instant", async () => {
+    const set = await emulator.admin("POST", "/clock", { now: "2030-01-01T00:00:00Z" });
+    expect(set.json).toMatchObject({ now: expect.stringMatching(/^2030-01-01T00:00:0/) });
+    const offset = ((await emulator.admin("GET", "/clock")).json as { offsetSeconds: number }).offsetSeconds;
+    await emulator.admin("POST", "/clock", { advanceSeconds: -offset });
+  });
+
+  it("refuses a role assignment on an unknown HSM without adding it", async () => {
+    const before = ((await emulator.admin("GET", "/role-assignments")).json as unknown[]).length;
+    const answer = await emulator.admin("POST", "/role-assignments", {
+      hsm: "nohsm",
+      principalId: "55555555-5555-4555-8555-555555555555",
+      role: "Managed HSM Crypto User",
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ error: { message: "hsm: no HSM named 'nohsm'" } });
+    expect((await emulator.admin("GET", "/role-assignments")).json).toHaveLength(before);
+  });
+
+  it("refuses a key patch with a field that cannot change, changing nothing", async () => {
+    await emulator.admin("POST", "/hsms/localhsm/keys/patched-key", {});
+    const answer = await emulator.admin("PATCH", "/hsms/localhsm/keys/patched-key", {
+      enabled: false,
+      kty: "RSA",
+    });
+    expect(answer.status).toBe(400);
+    const keys = await emulator.admin("POST", "/hsms/localhsm/keys/patched-key", {});
+    expect(keys.json).toMatchObject({ attributes: { enabled: true } });
+  });
+
+  it.each([
+    ["a non-object body", "null"],
+    ["an array body", "[1]"],
+    ["malformed JSON", "{"],
+  ])("answers 400 to %s", async (_, body) => {
+    const before = ((await emulator.admin("GET", "/hsms/localhsm/keys")).json as string[]).length;
+    const answer = await emulator.admin("POST", "/hsms/localhsm/keys/from-null", body);
+    expect(answer.status).toBe(400);
+    expect((await emulator.admin("GET", "/hsms/localhsm/keys")).json).toHaveLength(before);
+  });
+
+  it.each([
+    [{ subject: devDefaults.subject, lifetimeSeconds: 1e300 }],
+    [{ subject: devDefaults.subject, lifetimeSeconds: 1.5 }],
+    [{ subject: "" }],
+    [{ subject: devDefaults.subject, extra: true }],
+  ])("refuses to mint %j", async (body) => {
+    const answer = await emulator.admin("POST", "/assertions", body);
+    expect(answer.status).toBe(400);
+    expect(answer.text).not.toMatch(/eyJ/);
+  });
+
+  it("refuses a latency setTimeout cannot honour", async () => {
+    const answer = await emulator.admin("POST", "/faults", { kind: "latency", latencyMs: 2 ** 31 });
+    expect(answer.status).toBe(400);
+    expect((await emulator.admin("GET", "/faults")).json).toEqual([]);
+  });
+});
