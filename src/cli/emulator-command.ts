@@ -4,16 +4,18 @@ import type { EmulatorConfig } from "../emulator/index.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
 
-const help = `Usage: spirl-keywrap emulator [--config FILE] [--env-file PATH] [--port N] [--admin-port N]
+const help = `Usage: spirl-keywrap emulator [--config FILE] [--write-env PATH] [--port N] [--admin-port N]
 
-Runs a local Azure Managed HSM + Entra ID emulator on 127.0.0.1 until Ctrl-C. Unmodified Azure SDKs
-reach it through HTTPS_PROXY with NODE_EXTRA_CA_CERTS; --env-file writes every variable they need.
+Runs a local Azure Managed HSM + Entra ID emulator on 127.0.0.1 until Ctrl-C (or SIGTERM, SIGHUP).
+Unmodified Azure SDKs reach it through HTTPS_PROXY with NODE_EXTRA_CA_CERTS; --write-env writes every
+variable they need, and the admin API's URL and bearer token, to an owner-only file.
 Without --config: dev mode (HSM https://localhsm.managedhsm.azure.net, one workload identity client
 with the Managed HSM Crypto User role).
 
 Options:
   --config FILE     YAML config (HSMs, keys, clients, federated credentials, role assignments, faults)
-  --env-file PATH   write HTTPS_PROXY, NODE_EXTRA_CA_CERTS, AZURE_* and AZURE_KEYVAULT_URL here
+  --write-env PATH  write HTTPS_PROXY, NODE_EXTRA_CA_CERTS, AZURE_*, AZURE_KEYVAULT_URL and
+                    SPIRL_KEYWRAP_EMULATOR_ADMIN_URL / _TOKEN here (mode 0600; a symlink is refused)
   --port N          proxy port (default: any free port)
   --admin-port N    admin API port (default: any free port)
   -h, --help        show this help
@@ -27,7 +29,7 @@ function port(value: string | undefined, flag: string): number | undefined {
   return parsed;
 }
 
-/** `spirl-keywrap emulator`: starts the emulator and waits for SIGINT or SIGTERM. */
+/** `spirl-keywrap emulator`: starts the emulator and waits for SIGINT, SIGTERM or SIGHUP. */
 export const emulatorCommand: Command = {
   name: "emulator",
   summary: "Run a local Managed HSM + Entra ID emulator for the unmodified Azure SDKs",
@@ -41,7 +43,10 @@ export const emulatorCommand: Command = {
         strict: true,
         options: {
           config: { type: "string" },
-          "env-file": { type: "string" },
+          // Not `--env-file`: Node takes any argument starting with `--env-file` as its own, also among a
+          // script's arguments, up to a `--` (nodejs/node#54232, fixed only for `--` by #54237). `npx` runs
+          // its own Node with our arguments and no `--`, so that Node would load the file (or exit 9).
+          "write-env": { type: "string" },
           port: { type: "string" },
           "admin-port": { type: "string" },
           help: { type: "boolean", short: "h" },
@@ -54,7 +59,7 @@ export const emulatorCommand: Command = {
       const proxyPort = port(values.port, "--port");
       const adminPort = port(values["admin-port"], "--admin-port");
       options = {
-        ...(values["env-file"] !== undefined && { envFile: values["env-file"] }),
+        ...(values["write-env"] !== undefined && { envFile: values["write-env"] }),
         ...(proxyPort !== undefined && { port: proxyPort }),
         ...(adminPort !== undefined && { adminPort }),
       };
@@ -65,11 +70,14 @@ export const emulatorCommand: Command = {
     }
     try {
       const emulator = await startEmulator(options);
+      // The admin token is a secret: name where it is, never print it.
       io.stdout.write(
         `emulator ready: HSM ${emulator.env.AZURE_KEYVAULT_URL}, proxy ${emulator.proxyUrl}, admin ${emulator.adminUrl}` +
-          `${options.envFile === undefined ? "" : `, env in ${options.envFile}`}\n`,
+          `${options.envFile === undefined ? " (its token only with --write-env)" : `, env and admin token in ${options.envFile}`}\n`,
       );
-      await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
+      // SIGHUP too (a closed terminal): each would otherwise end the process before close() removes the
+      // temporary directory that holds the federated token.
+      await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM"), once(process, "SIGHUP")]);
       await emulator.close();
       return ExitCode.Ok;
     } catch (error) {

@@ -1,16 +1,20 @@
 #!/usr/bin/env -S node --
-// `--` stops Node from reading a script argument `--env-file` as its own option (nodejs/node#54232),
-// which `spirl-keywrap emulator --env-file PATH` would otherwise trip over.
+// `--` stops this Node from reading a script argument that starts with `--env-file` as its own option
+// (nodejs/node#54232). It cannot protect npx's own Node, which sees the same arguments: hence the
+// emulator's `--write-env`, not `--env-file`.
 // The `spirl-keywrap` executable: everything it does lives in run-cli.ts so tests can call it in-process.
 import { enableCompileCache } from "node:module";
 
 // Caches the type-stripped, compiled modules on disk: roughly halves a cold CLI start. Best effort: where
 // the cache dir is not writable (a read-only root filesystem) Node just runs without it.
 enableCompileCache();
-const [{ runCli }, { reportCrash }] = await Promise.all([
+const [{ runCli }, { reportCrash }, { exitWhenFlushed }] = await Promise.all([
   import("./run-cli.ts"),
   import("./report-crash.ts"),
+  import("./exit-when-flushed.ts"),
 ]);
 
 const io = { stdout: process.stdout, stderr: process.stderr };
-process.exitCode = await runCli(process.argv.slice(2), io).catch((error: unknown) => reportCrash(error, io));
+const code = await runCli(process.argv.slice(2), io).catch((error: unknown) => reportCrash(error, io));
+// Every command is done when it returns: exit with its code, whatever sockets or timers remain.
+await exitWhenFlushed(code);

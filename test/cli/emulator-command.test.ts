@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
@@ -10,34 +10,45 @@ import { parseEnvFile } from "../../src/emulator/index.ts";
 const main = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 
 describe("spirl-keywrap emulator", { timeout: 30_000 }, () => {
-  it("writes the env file, serves until SIGINT, then exits 0 and removes its files", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
-    const envFile = join(dir, "e.env");
-    // Run the file itself, as npx does, so its shebang is exercised; `node` on PATH is this Node.
-    const child = spawn(main, ["emulator", "--env-file", envFile], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
-    });
-    const [chunk] = (await once(child.stdout, "data")) as [Buffer];
-    const ready = chunk.toString();
-    expect(ready).toMatch(
-      /^emulator ready: HSM https:\/\/localhsm\.managedhsm\.azure\.net, proxy http:\/\/127\.0\.0\.1:\d+, admin http:\/\/127\.0\.0\.1:\d+, env in /,
-    );
-    const env = parseEnvFile(await readFile(envFile, "utf8"));
-    expect(Object.keys(env)).toEqual([
-      "HTTPS_PROXY",
-      "NODE_EXTRA_CA_CERTS",
-      "AZURE_TENANT_ID",
-      "AZURE_CLIENT_ID",
-      "AZURE_FEDERATED_TOKEN_FILE",
-      "AZURE_KEYVAULT_URL",
-    ]);
-    await access(env.NODE_EXTRA_CA_CERTS ?? "");
-    child.kill("SIGINT");
-    const [exitCode] = (await once(child, "exit")) as [number];
-    expect(exitCode).toBe(0);
-    await expect(access(env.NODE_EXTRA_CA_CERTS ?? "")).rejects.toThrow();
-  });
+  it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)(
+    "writes the env file, serves until %s, then exits 0 and removes its files",
+    async (signal) => {
+      const dir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
+      const envFile = join(dir, "e.env");
+      // Run the file itself, as npx does, so its shebang is exercised; `node` on PATH is this Node.
+      const child = spawn(main, ["emulator", "--write-env", envFile], {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
+      });
+      const [chunk] = (await once(child.stdout, "data")) as [Buffer];
+      const ready = chunk.toString();
+      expect(ready).toMatch(
+        /^emulator ready: HSM https:\/\/localhsm\.managedhsm\.azure\.net, proxy http:\/\/127\.0\.0\.1:\d+, admin http:\/\/127\.0\.0\.1:\d+, env and admin token in /,
+      );
+      const env = parseEnvFile(await readFile(envFile, "utf8"));
+      expect(Object.keys(env)).toEqual([
+        "HTTPS_PROXY",
+        "NODE_EXTRA_CA_CERTS",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_KEYVAULT_URL",
+        "SPIRL_KEYWRAP_EMULATOR_ADMIN_URL",
+        "SPIRL_KEYWRAP_EMULATOR_ADMIN_TOKEN",
+      ]);
+      expect(ready).not.toContain(env.SPIRL_KEYWRAP_EMULATOR_ADMIN_TOKEN);
+      expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+      const clock = await fetch(`${env.SPIRL_KEYWRAP_EMULATOR_ADMIN_URL}/clock`, {
+        headers: { authorization: `Bearer ${env.SPIRL_KEYWRAP_EMULATOR_ADMIN_TOKEN}` },
+      });
+      expect(clock.status).toBe(200);
+      await access(env.AZURE_FEDERATED_TOKEN_FILE ?? "");
+      child.kill(signal);
+      const [exitCode] = (await once(child, "exit")) as [number];
+      expect(exitCode).toBe(0);
+      await expect(access(dirname(env.AZURE_FEDERATED_TOKEN_FILE ?? ""))).rejects.toThrow();
+    },
+  );
 
   it("refuses a bad config with one line naming file:line and exit 2", async () => {
     const dir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
