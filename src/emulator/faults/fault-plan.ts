@@ -24,12 +24,24 @@ export type FaultKind =
   /** `decrypt` and `unwrapKey` return the plaintext without its last byte (the NUL-byte truncation bug). */
   | "truncate-plaintext"
   /** A256GCM encrypt returns only the first 8 bytes of its 12-byte IV (`encrypt` only). */
-  | "short-iv";
+  | "short-iv"
+  /** The proxy accepts the connection and never answers the CONNECT (operations `connect-hsm`, `connect-entra`). */
+  | "proxy-hang"
+  /** The proxy answers the CONNECT `403 Forbidden`, as a filtering proxy refusing the host does. */
+  | "proxy-forbidden"
+  /** The proxy answers the CONNECT `407 Proxy Authentication Required`. */
+  | "proxy-auth-required"
+  /** The proxy answers the CONNECT `502 Bad Gateway`, as when it cannot reach the host itself. */
+  | "proxy-bad-gateway";
 
 /** A fault as tests describe it (admin API, config, `startEmulator`). */
 export interface FaultInput {
   readonly kind: FaultKind;
-  /** Operation name from the request log (`encrypt`, `getKey`, `token`, …). Default: every operation. */
+  /**
+   * Operation name from the request log (`encrypt`, `getKey`, `token`, …; `connect-hsm` or
+   * `connect-entra` for the proxy kinds).
+   * Default: every operation the kind applies to.
+   */
   readonly operation?: string | undefined;
   /** HSM name; Entra requests have none. Default: every HSM and Entra. */
   readonly hsm?: string | undefined;
@@ -61,7 +73,24 @@ export const faultKinds = [
   "corrupt-plaintext",
   "truncate-plaintext",
   "short-iv",
+  "proxy-hang",
+  "proxy-forbidden",
+  "proxy-auth-required",
+  "proxy-bad-gateway",
 ] as const satisfies readonly FaultKind[];
+
+/** The kinds the CONNECT proxy applies; they match only the CONNECT operations, and no other kind does. */
+export const proxyFaultKinds: ReadonlySet<FaultKind> = new Set([
+  "proxy-hang",
+  "proxy-forbidden",
+  "proxy-auth-required",
+  "proxy-bad-gateway",
+]);
+
+/** The operation names of a CONNECT request (to an HSM, to Entra ID), in faults and the request log. */
+export const connectOperations = { hsm: "connect-hsm", entra: "connect-entra" } as const;
+
+const isConnect = (operation: string) => operation.startsWith("connect-");
 
 /** The active faults; a request takes every fault that matches it, consuming one use of each. */
 export class FaultPlan {
@@ -107,6 +136,8 @@ export class FaultPlan {
   take(operation: string, hsm: string | undefined): Fault[] {
     const hits = this.#faults.filter(
       (fault) =>
+        // A proxy fault must not spend its count on HTTPS requests, nor an HTTPS fault on a CONNECT.
+        proxyFaultKinds.has(fault.kind) === isConnect(operation) &&
         (fault.operation === undefined || fault.operation === operation) &&
         (fault.hsm === undefined || fault.hsm === hsm) &&
         (fault.probability === undefined || this.#random() < fault.probability),

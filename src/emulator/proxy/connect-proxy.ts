@@ -1,5 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
+import type { Clock } from "../clock.ts";
+import { connectOperations, type Fault, type FaultPlan } from "../faults/fault-plan.ts";
+import type { RequestLog } from "../request-log.ts";
 
 /** Options for {@link createConnectProxy}. */
 export interface ConnectProxyOptions {
@@ -7,7 +10,24 @@ export interface ConnectProxyOptions {
   readonly allowHost: (host: string) => boolean;
   /** Takes an accepted tunnel's socket; the TLS server terminates it. */
   readonly onTunnel: (socket: Socket) => void;
+  /**
+   * The proxy faults (`proxy-*` kinds, operations `connect-hsm` and `connect-entra`) and where a faulted CONNECT is logged, so a
+   * test can prove the fault fired. Default: no faults.
+   */
+  readonly faults?: { readonly plan: FaultPlan; readonly log: RequestLog; readonly clock: Clock };
 }
+
+const hsmHostPattern = /^([a-z0-9-]+)\.managedhsm\.azure\.net$/;
+
+/** What a faulted proxy answers a CONNECT; `undefined` answers nothing at all. */
+const faultAnswers: Readonly<Record<string, { status: number; head: string } | undefined>> = {
+  "proxy-forbidden": { status: 403, head: "403 Forbidden" },
+  "proxy-auth-required": {
+    status: 407,
+    head: '407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"',
+  },
+  "proxy-bad-gateway": { status: 502, head: "502 Bad Gateway" },
+};
 
 /**
  * An HTTP CONNECT proxy that never dials out: a tunnel to an emulated host on port 443 is handed to
@@ -28,9 +48,37 @@ export function createConnectProxy(options: ConnectProxyOptions): Server {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
+    if (options.faults !== undefined && applyFault(options.faults, host, socket)) return;
     socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) socket.unshift(head);
     options.onTunnel(socket);
   });
   return server;
+}
+
+/** Applies the first proxy fault this CONNECT draws and logs it; false when there is none. */
+function applyFault(
+  faults: NonNullable<ConnectProxyOptions["faults"]>,
+  host: string,
+  socket: Socket,
+): boolean {
+  const hsm = hsmHostPattern.exec(host)?.[1];
+  const operation = hsm === undefined ? connectOperations.entra : connectOperations.hsm;
+  const fault: Fault | undefined = faults.plan.take(operation, hsm)[0];
+  if (fault === undefined) return false;
+  const answer = faultAnswers[fault.kind];
+  faults.log.record({
+    time: new Date(faults.clock.now()).toISOString(),
+    host,
+    method: "CONNECT",
+    path: `${host}:443`,
+    operation,
+    ...(hsm !== undefined && { hsm }),
+    // 0, as for a reset: no answer was given.
+    status: answer?.status ?? 0,
+  });
+  // A hung CONNECT holds the socket until the client gives up or the emulator closes.
+  if (answer !== undefined)
+    socket.end(`HTTP/1.1 ${answer.head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  return true;
 }
