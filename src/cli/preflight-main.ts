@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Entry of the bundled preflight (`npm run build` → dist/preflight.mjs): only `spirl-keywrap preflight`,
 // so the init container's image carries neither the emulator nor the values tooling.
+import { exitWhenFlushed } from "./exit-when-flushed.ts";
 import { preflightCommand } from "./preflight-command.ts";
 import { reportCrash } from "./report-crash.ts";
 
 const io = { stdout: process.stdout, stderr: process.stderr };
-process.exitCode = await preflightCommand
+const code = await preflightCommand
   .run(process.argv.slice(2), io)
   .catch((error: unknown) => reportCrash(error, io));
+await exitWhenFlushed(code);
