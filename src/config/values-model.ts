@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { managedHsmUrlPattern } from "./managed-hsm-url.ts";
 import type { ValueMeta, ValueProblem } from "./value-meta.ts";
 
 // The one source of truth for the spirl-system chart values. values.schema.json, values.yaml, the README
@@ -18,12 +19,9 @@ const whitespace: ValueProblem = {
   what: "has leading or trailing whitespace; remove it",
 };
 
-/** 3–24 letters, digits and hyphens, starting with a letter and ending with a letter or digit. */
-const hsmName = "[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]";
-
 const keyVaultUrl = z
   .string()
-  .regex(new RegExp(`^https://${hsmName}\\.managedhsm\\.azure\\.net/?$`))
+  .regex(new RegExp(managedHsmUrlPattern))
   .meta(
     meta({
       description:

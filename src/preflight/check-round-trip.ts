@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { parseManagedHsmUrl } from "../config/managed-hsm-url.ts";
 import {
   type Deadline,
   type HsmKey,
@@ -27,7 +28,7 @@ const plaintextBytes = 32;
 /** Checks the `kid` the service returned names the configured HSM, key and resolved version. */
 function checkKid(sealed: SealedBytes, key: HsmKey, config: PreflightConfig): void {
   const kid = parseKeyId(sealed.kid);
-  const expectedHost = new URL(config.url).host.toLowerCase();
+  const expectedHost = parseManagedHsmUrl(config.url)?.host;
   const differences = [
     kid?.host !== expectedHost && `HSM ${kid?.host} instead of ${expectedHost}`,
     kid?.name.toLowerCase() !== config.keyName.toLowerCase() &&

@@ -1,3 +1,4 @@
+import { isOutsideManagedHsm } from "../config/managed-hsm-url.ts";
 import { spirlSystemValues } from "../config/values-model.ts";
 import {
   annotatedValuesSchema,
@@ -32,16 +33,6 @@ function fieldNode(field: Field): SchemaNode {
   return annotatedValuesSchema().properties?.azure?.properties?.keyVault?.properties?.[field] ?? {};
 }
 
-/** A URL that parses but whose host is not a Managed HSM: the most common mistake, with its own code. */
-function notManagedHsm(url: string): boolean {
-  try {
-    const parsed = new URL(url.trim());
-    return parsed.protocol === "https:" && !parsed.hostname.toLowerCase().endsWith(".managedhsm.azure.net");
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Re-validates the preflight input with the chart's values model (the same rules and messages as
  * `spirl-keywrap validate` and the chart's schema). Throws `CONFIG_INVALID` or `URL_NOT_MANAGED_HSM`.
@@ -66,7 +57,8 @@ export function validatePreflightConfig(input: PreflightConfigInput): PreflightC
   });
   const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${fields.slice(1).join(", ")})` : "";
   const message = `${messages[0]}${more}`;
-  if (fields[0] === "url" && notManagedHsm(candidate.url))
+  // A URL that parses but names another service is the most common mistake: it gets its own code.
+  if (fields[0] === "url" && isOutsideManagedHsm(candidate.url))
     throw new PreflightError(message, { code: "URL_NOT_MANAGED_HSM" });
   throw new PreflightError(message, { code: "CONFIG_INVALID" });
 }
