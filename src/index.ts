@@ -1,9 +1,9 @@
-// The package's one public entry. Internal modules are imported from here only.
+// The package's main entry: the product. Internal modules are imported from here only. The emulator and its
+// test PKI are not product: they have their own entries, `spirl-keywrap/emulator` and `spirl-keywrap/test-pki`.
 export type { CliIo } from "./cli/cli-io.ts";
 export { runCli } from "./cli/run-cli.ts";
 export type { ValueMeta, ValueProblem } from "./config/value-meta.ts";
 export { type SpirlSystemValues, spirlSystemValues } from "./config/values-model.ts";
-export * from "./emulator/index.ts";
 export * from "./hsm/index.ts";
 export { packageVersion } from "./package-version.ts";
 export * from "./preflight/index.ts";
@@ -19,4 +19,3 @@ export {
   assembleValues,
 } from "./values/assemble-values.ts";
 export { isValuesError, ValuesError, type ValuesErrorCode } from "./values/values-error.ts";
-export * from "./x509/index.ts";
