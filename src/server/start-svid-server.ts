@@ -132,9 +132,10 @@ export async function startSvidServer(options: SvidServerOptions): Promise<SvidS
 
   let closing: Promise<void> | undefined;
   const close = async (graceMs: number) => {
-    log({ level: "info", msg: "shutting down: no new connections", fields: { inFlight } });
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // Logged once the listener is closed: from this line on, a new connection is refused.
+    log({ level: "info", msg: "shutting down: no new connections", fields: { inFlight } });
     if (inFlight > 0) {
       const finished = new Promise<void>((resolve) => {
         drained = resolve;

@@ -1,4 +1,11 @@
-import { issueJwtSvid, issueX509Svid, type SigningKeySet, workloadSpiffeId } from "../svid/index.ts";
+import {
+  checkAudience,
+  issueJwtSvid,
+  issueX509Svid,
+  type SigningKeySet,
+  type SvidSigningKey,
+  workloadSpiffeId,
+} from "../svid/index.ts";
 import { authenticateCaller } from "./authenticate-caller.ts";
 import { type Handler, jsonReply } from "./handler.ts";
 import { HttpError } from "./http-error.ts";
@@ -19,8 +26,24 @@ export interface SvidHandlerOptions {
   readonly x509TtlSeconds: number;
 }
 
-function notReady(use: string): HttpError {
-  return new HttpError(`no active ${use} key is loaded yet`, { code: "NOT_READY" });
+/**
+ * The active key of `use`, taken only once the request is known to be valid and still within its
+ * deadline: a request answered with an error (the deadline's included) never gets anything signed.
+ */
+function activeKey(keys: SigningKeySet, use: SvidSigningKey["use"], signal: AbortSignal): SvidSigningKey {
+  if (signal.aborted) throw new HttpError("the request's deadline passed", { code: "DEADLINE_EXCEEDED" });
+  const key = keys.active(use);
+  if (key === undefined) throw new HttpError(`no active ${use} key is loaded yet`, { code: "NOT_READY" });
+  return key;
+}
+
+/** Runs an SVID call, turning its refusals into the HTTP errors the caller sees. */
+async function mapSvidErrors<T>(issue: () => Promise<T>): Promise<T> {
+  try {
+    return await issue();
+  } catch (error) {
+    throw svidErrorToHttp(error);
+  }
 }
 
 /**
@@ -32,17 +55,12 @@ export function jwtSvidHandler(options: SvidHandlerOptions): Handler {
     const caller = await authenticateCaller(request.headers, options.reviewer, signal);
     const body = await readJsonBody(request, options.bodyLimitBytes);
     onlyFields(body, ["audience"]);
+    const audience = await mapSvidErrors(async () => checkAudience(body.audience));
     const spiffeId = workloadSpiffeId(options.trustDomain, caller.namespace, caller.serviceAccount);
-    const key = options.keys.active("jwt-svid");
-    if (key === undefined) throw notReady("jwt-svid");
-    const token = await issueJwtSvid({
-      key,
-      spiffeId,
-      audience: body.audience as string[],
-      ttlSeconds: options.jwtTtlSeconds,
-    }).catch((error: unknown) => {
-      throw svidErrorToHttp(error);
-    });
+    const key = activeKey(options.keys, "jwt-svid", signal);
+    const token = await mapSvidErrors(() =>
+      issueJwtSvid({ key, spiffeId, audience, ttlSeconds: options.jwtTtlSeconds }),
+    );
     return jsonReply(200, { token }, { spiffeId });
   };
 }
@@ -56,17 +74,12 @@ export function x509SvidHandler(options: SvidHandlerOptions): Handler {
     if (typeof body.csr !== "string")
       throw new HttpError("csr: expected a PEM string", { code: "CSR_INVALID" });
     const spiffeId = workloadSpiffeId(options.trustDomain, caller.namespace, caller.serviceAccount);
-    const ca = options.keys.active("x509-svid");
-    if (ca === undefined) throw notReady("x509-svid");
+    const csrPem = body.csr;
+    const ca = activeKey(options.keys, "x509-svid", signal);
     // The CA is a root published in the bundle; the chain the caller presents is its leaf alone.
-    const certificates = await issueX509Svid({
-      ca,
-      csrPem: body.csr,
-      spiffeId,
-      ttlSeconds: options.x509TtlSeconds,
-    }).catch((error: unknown) => {
-      throw svidErrorToHttp(error);
-    });
+    const certificates = await mapSvidErrors(() =>
+      issueX509Svid({ ca, csrPem, spiffeId, ttlSeconds: options.x509TtlSeconds }),
+    );
     return jsonReply(200, { certificates }, { spiffeId });
   };
 }

@@ -19,7 +19,8 @@ describe("closeOnSignal", () => {
       lines.push(line);
       for (const [pattern, resolve] of waiters) if (pattern.test(line)) resolve(line);
     });
-    const waitFor = (pattern: RegExp) =>
+    // Generous: the child loads the Azure SDKs and the Kubernetes client, slow on two busy cores.
+    const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
       new Promise<string>((resolve, reject) => {
         const seen = lines.find((line) => pattern.test(line));
         if (seen !== undefined) return resolve(seen);
@@ -44,5 +45,5 @@ describe("closeOnSignal", () => {
     } finally {
       child.kill("SIGKILL");
     }
-  });
+  }, 120_000);
 });

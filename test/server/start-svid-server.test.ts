@@ -163,14 +163,27 @@ describe("startSvidServer: refusing", () => {
     ]);
   });
 
-  it("answers within the request deadline when the token review hangs", async () => {
-    const hanging = { review: () => new Promise<never>(() => {}) };
-    const { server } = await start({ reviewer: hanging, requestTimeoutMs: 300 });
-    const answer = await call(server.url, "POST", "/svid/jwt", {
-      token: "token-payments-api",
-      body: { audience: ["a"] },
+  it("answers within the request deadline when the token review is slow, and signs nothing after it", async () => {
+    const started = await startTestServer();
+    await started.server.close();
+    const { keys, asked } = watchedKeySet(started.keys);
+    let reviewed: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      reviewed = resolve;
     });
+    const slow = {
+      review: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        reviewed();
+        return { authenticated: true, username: "system:serviceaccount:payments:api" };
+      },
+    };
+    const { server } = await start({ keys, reviewer: slow, requestTimeoutMs: 200 });
+    const answer = await call(server.url, "POST", "/svid/jwt", { token: "t", body: { audience: ["a"] } });
     expect([answer.status, answer.json().error?.code]).toEqual([503, "DEADLINE_EXCEEDED"]);
+    await done;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(asked).toEqual([]);
   });
 });
 
