@@ -26,8 +26,8 @@ describe("closeOnSignal", () => {
         if (seen !== undefined) return resolve(seen);
         waiters.push([pattern, resolve]);
         setTimeout(
-          () => reject(new Error(`no line ${pattern} in 30 s; got ${lines.join(" | ")}`)),
-          30_000,
+          () => reject(new Error(`no line ${pattern} in ${timeoutMs} ms; got ${lines.join(" | ")}`)),
+          timeoutMs,
         ).unref();
       });
     try {
