@@ -1,4 +1,4 @@
-import { CodedError, type CodedErrorOptions, codedErrorGuard } from "../errors/index.ts";
+import { CodedError, type CodedErrorOptions, codedErrorGuard, printableJson } from "../errors/index.ts";
 
 /** Stable codes, one per reason an envelope is refused. */
 export type EnvelopeErrorCode =
@@ -47,8 +47,8 @@ export class EnvelopeError extends CodedError<EnvelopeErrorCode> {
 
 export const isEnvelopeError = codedErrorGuard<EnvelopeError>("EnvelopeError");
 
-/** A value echoed into a message: JSON-quoted (so control characters are escaped) and cut short. */
+/** A value echoed into a message: JSON-quoted with every non-printing character escaped, cut short. */
 export function quoted(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = printableJson(JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
