@@ -1,0 +1,138 @@
+import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import { KeyStoreError } from "./keystore-error.ts";
+import { type SigningKeyResource, signingKeyCrd } from "./signing-key-resource.ts";
+
+/** The HTTP status of a client-node `ApiException`, if the error is one. */
+export function apiStatusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** One watch event; `BOOKMARK` carries only a resourceVersion. */
+export interface RawWatchEvent {
+  readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  readonly object: SigningKeyResource & { readonly code?: number };
+}
+
+/**
+ * The SigningKey calls of one namespace over @kubernetes/client-node's CustomObjectsApi and Watch. Every
+ * failure becomes a {@link KeyStoreError} naming the resource and status; 409 is left to callers to re-read.
+ */
+export class SigningKeyApi {
+  readonly #api: CustomObjectsApi;
+  readonly #watch: Watch;
+  readonly namespace: string;
+
+  constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#watch = new Watch(kubeConfig);
+    this.namespace = namespace;
+  }
+
+  #base() {
+    const { group, version, plural } = signingKeyCrd;
+    return { group, version, plural, namespace: this.namespace };
+  }
+
+  #fail(what: string, name: string | undefined, error: unknown): KeyStoreError {
+    const status = apiStatusOf(error);
+    const resource = `${this.namespace}/${name ?? "*"}`;
+    const detail = (error as { body?: unknown } | null)?.body;
+    const reason =
+      typeof detail === "string"
+        ? (/"message":"([^"]{0,200})/.exec(detail)?.[1] ?? "")
+        : ((detail as { message?: string } | undefined)?.message ?? "");
+    return new KeyStoreError(
+      `SigningKey ${resource}: ${what} failed (${status === undefined ? (error as Error).message : `HTTP ${status}`}${reason ? `: ${reason}` : ""})`,
+      {
+        code:
+          status === 404
+            ? "KEYSTORE_NOT_FOUND"
+            : status === 409
+              ? "KEYSTORE_CONFLICT"
+              : "KEYSTORE_API_FAILED",
+        resource,
+        ...(status !== undefined && { status }),
+        cause: error,
+      },
+    );
+  }
+
+  async list(labelSelector?: string): Promise<{ items: SigningKeyResource[]; resourceVersion: string }> {
+    try {
+      const list = (await this.#api.listNamespacedCustomObject({
+        ...this.#base(),
+        ...(labelSelector !== undefined && { labelSelector }),
+      })) as { items: SigningKeyResource[]; metadata: { resourceVersion: string } };
+      return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+    } catch (error) {
+      throw this.#fail("list", undefined, error);
+    }
+  }
+
+  async get(name: string): Promise<SigningKeyResource> {
+    try {
+      return (await this.#api.getNamespacedCustomObject({ ...this.#base(), name })) as SigningKeyResource;
+    } catch (error) {
+      throw this.#fail("get", name, error);
+    }
+  }
+
+  /** Creates; a name already taken is `KEYSTORE_CONFLICT` (status 409). */
+  async create(body: unknown, name: string): Promise<SigningKeyResource> {
+    try {
+      return (await this.#api.createNamespacedCustomObject({ ...this.#base(), body })) as SigningKeyResource;
+    } catch (error) {
+      throw this.#fail("create", name, error);
+    }
+  }
+
+  /** Replaces `spec`; `body.metadata.resourceVersion` is the precondition (409 when stale). */
+  async replace(body: SigningKeyResource): Promise<SigningKeyResource> {
+    try {
+      return (await this.#api.replaceNamespacedCustomObject({
+        ...this.#base(),
+        name: body.metadata.name,
+        body,
+      })) as SigningKeyResource;
+    } catch (error) {
+      throw this.#fail("update", body.metadata.name, error);
+    }
+  }
+
+  /** Replaces `status` through the status subresource, with the same precondition. */
+  async replaceStatus(body: SigningKeyResource): Promise<SigningKeyResource> {
+    try {
+      return (await this.#api.replaceNamespacedCustomObjectStatus({
+        ...this.#base(),
+        name: body.metadata.name,
+        body,
+      })) as SigningKeyResource;
+    } catch (error) {
+      throw this.#fail("status update", body.metadata.name, error);
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await this.#api.deleteNamespacedCustomObject({ ...this.#base(), name });
+    } catch (error) {
+      throw this.#fail("delete", name, error);
+    }
+  }
+
+  /** Watches from `resourceVersion` (with bookmarks); `done` gets the error or undefined at a server close. */
+  watch(
+    resourceVersion: string,
+    onEvent: (event: RawWatchEvent) => void,
+    done: (error: unknown) => void,
+  ): Promise<AbortController> {
+    const { group, version, plural } = signingKeyCrd;
+    return this.#watch.watch(
+      `/apis/${group}/${version}/namespaces/${this.namespace}/${plural}`,
+      { resourceVersion, allowWatchBookmarks: true },
+      (type, object) => onEvent({ type: type as RawWatchEvent["type"], object }),
+      done,
+    );
+  }
+}

@@ -1,0 +1,91 @@
+import type { Envelope, PublicJwk } from "../envelope/index.ts";
+
+/** The CRD's coordinates (charts/spirl-system/crds/signingkeys.keywrap.spirl.dev.yaml). */
+export const signingKeyCrd = {
+  group: "keywrap.spirl.dev",
+  version: "v1alpha1",
+  plural: "signingkeys",
+  kind: "SigningKey",
+} as const;
+
+/** Labels the store sets, so a list can select one use. */
+export const labels = {
+  use: "keywrap.spirl.dev/use",
+  sequence: "keywrap.spirl.dev/sequence",
+} as const;
+
+/** What a signing key is for. */
+export type KeyUse = "jwt-svid" | "x509-svid";
+
+/** The lifecycle of a key (SPIRE's slots): stored before use, then signing, then verification only. */
+export type KeyState = "prepared" | "active" | "retired";
+
+/** `spec` of a `SigningKey`. */
+export interface SigningKeySpec {
+  readonly keyId: string;
+  readonly use: KeyUse;
+  readonly algorithm: "ES256" | "ES384";
+  readonly publicKey: PublicJwk;
+  /** RFC 3339. */
+  readonly notBefore: string;
+  /** RFC 3339. */
+  readonly notAfter: string;
+  /** PEM; x509-svid only. */
+  readonly caCertificate?: string;
+  readonly envelope: Envelope;
+}
+
+/** A `SigningKey` as the API server returns it (only the fields the store reads). */
+export interface SigningKeyResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly resourceVersion: string;
+    readonly creationTimestamp?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  readonly spec: SigningKeySpec;
+  readonly status?: { readonly state?: KeyState };
+}
+
+/** A stored record as the store hands it out. */
+export interface SigningKeyRecord {
+  readonly name: string;
+  readonly namespace: string;
+  /** The version this copy was read at: the precondition of the next update. */
+  readonly resourceVersion: string;
+  readonly createdAt: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** `status.state`; a record created but not yet given a state is `prepared`. */
+  readonly state: KeyState;
+  readonly spec: SigningKeySpec;
+}
+
+/** The store's view of a resource. */
+export function recordOf(resource: SigningKeyResource): SigningKeyRecord {
+  return {
+    name: resource.metadata.name,
+    namespace: resource.metadata.namespace,
+    resourceVersion: resource.metadata.resourceVersion,
+    createdAt: resource.metadata.creationTimestamp,
+    labels: resource.metadata.labels ?? {},
+    annotations: resource.metadata.annotations ?? {},
+    state: resource.status?.state ?? "prepared",
+    spec: resource.spec,
+  };
+}
+
+/** `<use>-<sequence>`: the deterministic name that makes racing creators collide on purpose. */
+export function keyName(use: KeyUse, sequence: number): string {
+  return `${use}-${sequence}`;
+}
+
+/** The sequence number of a name made by {@link keyName}, or undefined. */
+export function sequenceOf(name: string, use: KeyUse): number | undefined {
+  const match = new RegExp(`^${use}-([1-9][0-9]{0,8})$`).exec(name);
+  return match === null ? undefined : Number(match[1]);
+}

@@ -1,0 +1,508 @@
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { calculateJwkThumbprint } from "jose";
+import {
+  EnvelopeError,
+  isEnvelopeError,
+  type KekClient,
+  type KekConfig,
+  openEnvelope,
+  type PublicJwk,
+  parseEnvelope,
+  type RecordLocation,
+  type RewrapStep,
+  rewrapEnvelope,
+  sealPrivateKey,
+} from "../envelope/index.ts";
+import { createDeadline, type HsmKey, type ManagedHsmKeyClient } from "../hsm/index.ts";
+import { isKeyStoreError, KeyStoreError } from "./keystore-error.ts";
+import { mapLimit } from "./map-limit.ts";
+import { type RawWatchEvent, SigningKeyApi } from "./signing-key-api.ts";
+import {
+  type KeyState,
+  type KeyUse,
+  keyName,
+  labels,
+  recordOf,
+  type SigningKeyRecord,
+  type SigningKeyResource,
+  type SigningKeySpec,
+  sequenceOf,
+  signingKeyCrd,
+} from "./signing-key-resource.ts";
+
+/** The HSM calls the store makes: a {@link ManagedHsmKeyClient} is one. */
+export type StoreHsm = KekClient & Pick<ManagedHsmKeyClient, "getKey">;
+
+/** Options of {@link SigningKeyStore}. */
+export interface SigningKeyStoreOptions {
+  /** Where the API server is (`KubeConfig.loadFromDefault()`: KUBECONFIG, else in-cluster). */
+  readonly kubeConfig: KubeConfig;
+  /** The namespace whose SigningKeys this store owns. */
+  readonly namespace: string;
+  /** The server's trust domain; part of every record's context. */
+  readonly trustDomain: string;
+  /** The configured KEK (`--url`, `--key-name`, `--key-version`); no version means the latest. */
+  readonly kek: KekConfig & { readonly version?: string | undefined };
+  readonly hsm: StoreHsm;
+  /** Budget of the HSM calls for one record (retries included), in ms. Default 30000. */
+  readonly hsmTimeoutMs?: number;
+  /** Records opened or rewrapped at once. Default 4. */
+  readonly concurrency?: number;
+  /** Times an update re-reads after a 409 before giving up with `KEYSTORE_CONFLICT`. Default 5. */
+  readonly conflictRetries?: number;
+}
+
+/** Options of {@link SigningKeyStore.createKey}. */
+export interface CreateKeyOptions {
+  readonly use: KeyUse;
+  /**
+   * The newest key of this use the caller knows (its name), which the new key follows; default: none, so
+   * the new key is the use's first (`<use>-1`). Writers that know the same newest key target the same name.
+   */
+  readonly follows?: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** For x509-svid (required there): issues the CA certificate PEM for the new key before it is stored. */
+  readonly certify?: (key: {
+    readonly privateKey: KeyObject;
+    readonly publicKey: PublicJwk;
+    readonly keyId: string;
+  }) => Promise<string>;
+}
+
+/** A key the store opened. */
+export interface OpenedKey {
+  readonly record: SigningKeyRecord;
+  readonly privateKey: KeyObject;
+}
+
+/** What {@link SigningKeyStore.createKey} ended with. */
+export interface CreatedKey extends OpenedKey {
+  /** False when another writer created the same `<use>-<sequence>` first: its key is returned instead. */
+  readonly created: boolean;
+}
+
+/** A record that did not open, and why. */
+export interface LoadFailure {
+  readonly record: SigningKeyRecord;
+  readonly error: EnvelopeError | KeyStoreError;
+}
+
+/** The result of {@link SigningKeyStore.loadAll}. */
+export interface LoadedKeys {
+  readonly keys: readonly OpenedKey[];
+  readonly failures: readonly LoadFailure[];
+  /** The list's resourceVersion: start {@link SigningKeyStore.watch} from here. */
+  readonly resourceVersion: string;
+}
+
+/** A change seen by {@link SigningKeyStore.watch}. */
+export type SigningKeyEvent =
+  | { readonly type: "added" | "modified" | "deleted"; readonly record: SigningKeyRecord }
+  /** The watch fell too far behind (410 Gone) and re-listed: `records` is the whole current set. */
+  | { readonly type: "resynced"; readonly records: readonly SigningKeyRecord[] };
+
+/** What happened to one record in a rewrap. */
+export interface RewrapOutcome {
+  readonly name: string;
+  /** The KEK version the record was on when read. */
+  readonly from: string;
+  readonly outcome:
+    | "rewrapped"
+    /** Already on the target version. */
+    | "current"
+    /** Would be rewrapped (dry run). */
+    | "pending"
+    | "failed";
+  readonly error?: EnvelopeError | KeyStoreError;
+}
+
+/** The result of {@link SigningKeyStore.rewrap}. */
+export interface RewrapReport {
+  readonly targetVersion: string;
+  readonly records: readonly RewrapOutcome[];
+}
+
+/** Options of {@link SigningKeyStore.rewrap}. */
+export interface RewrapOptions {
+  /** Only report which records are not on the target version. Default false. */
+  readonly dryRun?: boolean;
+  /** Called after each step of each record, the store's `updated` included (tests inject kills here). */
+  readonly onStep?: (step: RewrapStep | "updated", name: string) => void | Promise<void>;
+}
+
+/**
+ * The SigningKey store of one namespace (see src/keystore/index.ts for the contract).
+ */
+export class SigningKeyStore {
+  readonly #api: SigningKeyApi;
+  readonly #options: SigningKeyStoreOptions;
+
+  constructor(options: SigningKeyStoreOptions) {
+    this.#options = options;
+    this.#api = new SigningKeyApi(options.kubeConfig, options.namespace);
+  }
+
+  get namespace(): string {
+    return this.#options.namespace;
+  }
+
+  /** Every record of the namespace and the list's resourceVersion. */
+  list(): Promise<{ records: SigningKeyRecord[]; resourceVersion: string }> {
+    return listSigningKeys(this.#options.kubeConfig, this.namespace);
+  }
+
+  /** Re-reads one record. */
+  async get(name: string): Promise<SigningKeyRecord> {
+    return recordOf(await this.#api.get(name));
+  }
+
+  /** Where a record was found, as its context must name it. */
+  #location(record: SigningKeyRecord): RecordLocation {
+    return {
+      trustDomain: this.#options.trustDomain,
+      namespace: record.namespace,
+      name: record.name,
+      keyId: record.spec.keyId,
+      use: record.spec.use,
+      publicKey: record.spec.publicKey,
+    };
+  }
+
+  #deadline() {
+    return createDeadline(this.#options.hsmTimeoutMs ?? 30_000);
+  }
+
+  /**
+   * Fails fast, before any HSM call, when a record names another provider, HSM or KEK name than the
+   * configuration (a different KEK version is normal). The error names the resource and both sides.
+   */
+  checkProvider(records: readonly SigningKeyRecord[]): void {
+    for (const record of records) {
+      try {
+        parseEnvelope(record.spec.envelope, this.#options.kek);
+      } catch (error) {
+        if (isEnvelopeError(error) && error.code === "PROVIDER_MISMATCH") throw this.#named(record, error);
+      }
+    }
+  }
+
+  #named(record: SigningKeyRecord, error: EnvelopeError): EnvelopeError {
+    return new EnvelopeError(`SigningKey ${record.namespace}/${record.name}: ${error.message}`, {
+      code: error.code,
+      ...(error.field !== undefined && { field: error.field }),
+      ...(error.layer !== undefined && { layer: error.layer }),
+      cause: error,
+    });
+  }
+
+  /** Opens one record: one HSM decrypt with its recorded KEK version. Errors name the resource. */
+  async open(record: SigningKeyRecord): Promise<KeyObject> {
+    try {
+      return await openEnvelope({
+        envelope: record.spec.envelope,
+        location: this.#location(record),
+        kekConfig: this.#options.kek,
+        hsm: this.#options.hsm,
+        deadline: this.#deadline(),
+      });
+    } catch (error) {
+      throw isEnvelopeError(error) ? this.#named(record, error) : error;
+    }
+  }
+
+  /**
+   * Lists and opens every record (bounded concurrency, one HSM decrypt each). A provider mismatch fails
+   * the whole load at once; any other refusal is reported per record in `failures`.
+   */
+  async loadAll(): Promise<LoadedKeys> {
+    const { records, resourceVersion } = await this.list();
+    this.checkProvider(records);
+    const keys: OpenedKey[] = [];
+    const failures: LoadFailure[] = [];
+    await mapLimit(records, this.#options.concurrency ?? 4, async (record) => {
+      try {
+        keys.push({ record, privateKey: await this.open(record) });
+      } catch (error) {
+        if (!isEnvelopeError(error) && !isKeyStoreError(error)) throw error;
+        failures.push({ record, error });
+      }
+    });
+    const byName = (a: { record: SigningKeyRecord }, b: { record: SigningKeyRecord }) =>
+      a.record.name.localeCompare(b.record.name);
+    return { keys: keys.sort(byName), failures: failures.sort(byName), resourceVersion };
+  }
+
+  /**
+   * Opens every record (bounded concurrency) and reports each one's refusal, a provider mismatch included:
+   * what `spirl-keywrap keys verify` prints. The keys themselves are dropped at once.
+   */
+  async verify(): Promise<{
+    readonly ok: readonly SigningKeyRecord[];
+    readonly failures: readonly LoadFailure[];
+  }> {
+    const { records } = await this.list();
+    const results = await mapLimit(records, this.#options.concurrency ?? 4, async (record) => {
+      try {
+        await this.open(record);
+        return { record };
+      } catch (error) {
+        if (!isEnvelopeError(error) && !isKeyStoreError(error)) throw error;
+        return { record, error };
+      }
+    });
+    return {
+      ok: results.filter((result) => result.error === undefined).map((result) => result.record),
+      failures: results.flatMap((result) =>
+        result.error === undefined ? [] : [{ record: result.record, error: result.error }],
+      ),
+    };
+  }
+
+  /**
+   * Watches the namespace from `resourceVersion` (the list's), calling `onEvent` per change. A server-side
+   * close resumes from the last version seen; 410 Gone re-lists and reports `resynced`. Stops when
+   * `signal` aborts; `onError` gets failures it cannot recover from (then the watch has stopped).
+   */
+  watch(options: {
+    readonly resourceVersion: string;
+    readonly onEvent: (event: SigningKeyEvent) => void;
+    readonly onError?: (error: unknown) => void;
+    readonly signal: AbortSignal;
+  }): void {
+    let last = options.resourceVersion;
+    let controller: AbortController | undefined;
+    options.signal.addEventListener("abort", () => controller?.abort(), { once: true });
+    const start = () => {
+      if (options.signal.aborted) return;
+      this.#api
+        .watch(last, onRaw, onDone)
+        .then((started) => {
+          controller = started;
+          if (options.signal.aborted) started.abort();
+        })
+        .catch(onDone);
+    };
+    let gone = false;
+    const onRaw = (event: RawWatchEvent) => {
+      if (event.type === "ERROR") {
+        gone = event.object.code === 410;
+        return;
+      }
+      last = event.object.metadata?.resourceVersion ?? last;
+      if (event.type === "BOOKMARK") return;
+      const type = event.type === "ADDED" ? "added" : event.type === "MODIFIED" ? "modified" : "deleted";
+      options.onEvent({ type, record: recordOf(event.object) });
+    };
+    const onDone = (error: unknown) => {
+      if (options.signal.aborted) return;
+      if (gone || (error !== null && error !== undefined && (error as { code?: unknown }).code === 410)) {
+        gone = false;
+        this.list()
+          .then(({ records, resourceVersion }) => {
+            last = resourceVersion;
+            options.onEvent({ type: "resynced", records });
+            start();
+          })
+          .catch((listError: unknown) => options.onError?.(listError));
+        return;
+      }
+      if (error !== null && error !== undefined) {
+        options.onError?.(error);
+        return;
+      }
+      start();
+    };
+    start();
+  }
+
+  /**
+   * Creates the key that follows `follows` (default: the use's first key): a fresh P-256 key, sealed and
+   * stored as `<use>-<n+1>` before anyone may use it. The name is decided by what the caller knows, not by
+   * timing, so writers racing for the same slot compute the same name; the API server admits one create,
+   * the others get 409, re-read, and return the winner's key (`created: false`) after opening it: all end
+   * with one key. A loser's key was never stored, so never used.
+   */
+  async createKey(options: CreateKeyOptions): Promise<CreatedKey> {
+    if (options.use === "x509-svid" && options.certify === undefined)
+      throw new KeyStoreError("createKey: an x509-svid key needs certify to issue its CA certificate", {
+        code: "KEYSTORE_INVALID_REQUEST",
+      });
+    const previous = options.follows === undefined ? 0 : sequenceOf(options.follows, options.use);
+    if (previous === undefined)
+      throw new KeyStoreError(
+        `createKey: follows must name a ${options.use} key (${options.use}-<n>); got ${JSON.stringify(options.follows)}`,
+        { code: "KEYSTORE_INVALID_REQUEST" },
+      );
+    const sequence = previous + 1;
+    const name = keyName(options.use, sequence);
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const kek = await this.targetKek();
+    const sealedKeyId = await keyIdOf(privateKey);
+    const sealed = await sealPrivateKey({
+      privateKey,
+      location: {
+        trustDomain: this.#options.trustDomain,
+        namespace: this.namespace,
+        name,
+        keyId: sealedKeyId,
+        use: options.use,
+      },
+      kekConfig: this.#options.kek,
+      kek,
+      hsm: this.#options.hsm,
+      deadline: this.#deadline(),
+    });
+    const caCertificate = await options.certify?.({
+      privateKey,
+      publicKey: sealed.publicKey,
+      keyId: sealedKeyId,
+    });
+    const spec: SigningKeySpec = {
+      keyId: sealedKeyId,
+      use: options.use,
+      algorithm: "ES256",
+      publicKey: sealed.publicKey,
+      notBefore: options.notBefore.toISOString(),
+      notAfter: options.notAfter.toISOString(),
+      ...(caCertificate !== undefined && { caCertificate }),
+      envelope: sealed.envelope,
+    };
+    const body = {
+      apiVersion: `${signingKeyCrd.group}/${signingKeyCrd.version}`,
+      kind: signingKeyCrd.kind,
+      metadata: {
+        name,
+        namespace: this.namespace,
+        labels: { [labels.use]: options.use, [labels.sequence]: String(sequence) },
+      },
+      spec,
+    };
+    try {
+      const created = recordOf(await this.#api.create(body, name));
+      return { created: true, record: created, privateKey };
+    } catch (error) {
+      if (!(isKeyStoreError(error) && error.status === 409)) throw error;
+      const winner = await this.get(name);
+      return { created: false, record: winner, privateKey: await this.open(winner) };
+    }
+  }
+
+  /**
+   * Moves a record to `state` through the status subresource with its resourceVersion as precondition.
+   * On 409 it re-reads: if the record is still in `from` (when given) the change is applied to the fresh
+   * copy, otherwise `KEYSTORE_CONFLICT` says who won; a state is never overwritten blindly.
+   */
+  async setState(name: string, state: KeyState, options: { readonly from?: KeyState } = {}) {
+    let current = await this.#api.get(name);
+    for (let attempt = 0; ; attempt++) {
+      const record = recordOf(current);
+      if (record.state === state) return record;
+      if (options.from !== undefined && record.state !== options.from)
+        throw new KeyStoreError(
+          `SigningKey ${this.namespace}/${name}: expected state ${options.from} to move to ${state}; got ${record.state} (changed by another writer)`,
+          { code: "KEYSTORE_CONFLICT", resource: `${this.namespace}/${name}` },
+        );
+      try {
+        return recordOf(await this.#api.replaceStatus({ ...current, status: { ...current.status, state } }));
+      } catch (error) {
+        if (!(isKeyStoreError(error) && error.status === 409) || attempt >= this.#conflictRetries())
+          throw error;
+        current = await this.#api.get(name);
+      }
+    }
+  }
+
+  #conflictRetries() {
+    return this.#options.conflictRetries ?? 5;
+  }
+
+  /** The KEK version new envelopes and rewraps use: the pinned `keyVersion`, else the latest. */
+  async targetKek(): Promise<HsmKey> {
+    const version = this.#options.kek.version;
+    return this.#options.hsm.getKey(this.#options.kek.name, {
+      ...(version !== undefined && version !== "" && { version }),
+      deadline: this.#deadline(),
+    });
+  }
+
+  /**
+   * Rewraps every record not on the target KEK version: HSM-decrypt the DEK with the recorded version,
+   * HSM-encrypt it with the target, prove the new envelope opens, then replace with the resourceVersion
+   * precondition. Only that last step writes, atomically, so a kill at any step leaves the old or the new
+   * envelope, both openable. A 409 re-reads: a record another rewrap already moved counts as current;
+   * one still behind is rewrapped again from the fresh copy. Idempotent; bounded concurrency.
+   */
+  async rewrap(options: RewrapOptions = {}): Promise<RewrapReport> {
+    const { records } = await this.list();
+    this.checkProvider(records);
+    const target = await this.targetKek();
+    const outcomes = await mapLimit(records, this.#options.concurrency ?? 4, (record) =>
+      this.#rewrapOne(record, target, options),
+    );
+    return { targetVersion: target.version, records: outcomes };
+  }
+
+  async #rewrapOne(record: SigningKeyRecord, target: HsmKey, options: RewrapOptions): Promise<RewrapOutcome> {
+    const from = record.spec.envelope.kek.version;
+    let current = record;
+    for (let attempt = 0; ; attempt++) {
+      if (current.spec.envelope.kek.version === target.version)
+        return { name: record.name, from, outcome: "current" };
+      if (options.dryRun === true) return { name: record.name, from, outcome: "pending" };
+      try {
+        const envelope = await rewrapEnvelope({
+          envelope: current.spec.envelope,
+          location: this.#location(current),
+          kekConfig: this.#options.kek,
+          target,
+          hsm: this.#options.hsm,
+          deadline: this.#deadline(),
+          onStep: (step) => options.onStep?.(step, record.name),
+        });
+        if (envelope === undefined) return { name: record.name, from, outcome: "current" };
+        await this.#api.replace(resourceOf(current, { ...current.spec, envelope }));
+        await options.onStep?.("updated", record.name);
+        return { name: record.name, from, outcome: "rewrapped" };
+      } catch (error) {
+        if (isKeyStoreError(error) && error.status === 409 && attempt < this.#conflictRetries()) {
+          current = await this.get(record.name);
+          continue;
+        }
+        if (isEnvelopeError(error))
+          return { name: record.name, from, outcome: "failed", error: this.#named(current, error) };
+        if (isKeyStoreError(error)) return { name: record.name, from, outcome: "failed", error };
+        throw error;
+      }
+    }
+  }
+}
+
+/** The records of a namespace without any HSM setting: what `keys list` shows. */
+export async function listSigningKeys(kubeConfig: KubeConfig, namespace: string) {
+  const { items, resourceVersion } = await new SigningKeyApi(kubeConfig, namespace).list();
+  return { records: items.map(recordOf), resourceVersion };
+}
+
+/** The resource to send for an update of `spec`, carrying the read resourceVersion as precondition. */
+function resourceOf(record: SigningKeyRecord, spec: SigningKeySpec): SigningKeyResource {
+  return {
+    apiVersion: `${signingKeyCrd.group}/${signingKeyCrd.version}`,
+    kind: signingKeyCrd.kind,
+    metadata: {
+      name: record.name,
+      namespace: record.namespace,
+      resourceVersion: record.resourceVersion,
+      labels: record.labels,
+      annotations: record.annotations,
+    },
+    spec,
+  };
+}
+
+/** The key id: the RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key, URL-safe and stable. */
+async function keyIdOf(privateKey: KeyObject): Promise<string> {
+  const { kty, crv, x, y } = privateKey.export({ format: "jwk" });
+  return calculateJwkThumbprint({ kty, crv, x, y } as Parameters<typeof calculateJwkThumbprint>[0], "sha256");
+}
