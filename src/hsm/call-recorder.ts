@@ -15,9 +15,12 @@ export interface HsmCallStats {
   readonly tokenMs: number;
   /** `x-ms-request-id` of the latest HSM response. */
   readonly lastRequestId: string | undefined;
+  /** Token requests still running (a failure then names Entra ID as what it was waiting for). */
+  readonly tokensPending: number;
 }
 
-function operationOf(method: string, url: string): string {
+/** The HSM operation a request is: `getKey`, `encrypt`, `decrypt` or `other`. */
+export function operationOf(method: string, url: string): string {
   const path = new URL(url).pathname;
   if (/\/encrypt$/.test(path)) return "encrypt";
   if (/\/decrypt$/.test(path)) return "decrypt";
@@ -34,6 +37,7 @@ export class CallRecorder {
   readonly #byOperation: Record<string, number> = {};
   #tokenRequests = 0;
   #tokenMs = 0;
+  #tokensPending = 0;
   #lastRequestId: string | undefined;
 
   /** The pipeline policy to add to every HSM client. */
@@ -51,10 +55,15 @@ export class CallRecorder {
     },
   };
 
-  /** Records one token request that took `ms`. */
-  recordToken(ms: number): void {
+  /** Records the start of a token request; call the returned function when it settles. */
+  startToken(): () => void {
+    const started = performance.now();
     this.#tokenRequests++;
-    this.#tokenMs += ms;
+    this.#tokensPending++;
+    return () => {
+      this.#tokensPending--;
+      this.#tokenMs += performance.now() - started;
+    };
   }
 
   /** The latest `x-ms-request-id`, for errors that carry no response. */
@@ -69,6 +78,7 @@ export class CallRecorder {
       tokenRequests: this.#tokenRequests,
       tokenMs: Math.round(this.#tokenMs),
       lastRequestId: this.#lastRequestId,
+      tokensPending: this.#tokensPending,
     };
   }
 }

@@ -30,11 +30,11 @@ export function createDefaultCredential(options: DefaultCredentialOptions = {}):
 export function recordTokens(credential: TokenCredential, recorder: CallRecorder): TokenCredential {
   return {
     async getToken(scopes, options) {
-      const started = performance.now();
+      const done = recorder.startToken();
       try {
         return await credential.getToken(scopes, options);
       } finally {
-        recorder.recordToken(performance.now() - started);
+        done();
       }
     },
   };

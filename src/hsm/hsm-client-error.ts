@@ -6,7 +6,9 @@ export type HsmClientErrorCode =
   /** The deadline passed before the call succeeded; `lastFailure` says what kept failing. */
   | "HSM_DEADLINE_EXCEEDED"
   /** The service answered, but not with what the protocol promises (missing iv/tag, unparsable kid). */
-  | "HSM_RESPONSE_INVALID";
+  | "HSM_RESPONSE_INVALID"
+  /** The proxy (HTTPS_PROXY) failed the request: unreachable, or refused the CONNECT; never retried. */
+  | "HSM_PROXY_FAILED";
 
 /** Options of {@link HsmClientError}. */
 export interface HsmClientErrorOptions extends CodedErrorOptions<HsmClientErrorCode> {

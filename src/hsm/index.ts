@@ -1,7 +1,7 @@
 // A Managed HSM key client over the unmodified Azure SDKs: the one public face of src/hsm.
 export type { HsmCallStats } from "./call-recorder.ts";
 export { createDefaultCredential, type DefaultCredentialOptions } from "./create-credential.ts";
-export { createDeadline, type Deadline, remainingMs } from "./deadline.ts";
+export { createDeadline, type Deadline, raceSignal, remainingMs } from "./deadline.ts";
 export { HsmClientError, type HsmClientErrorCode, isHsmClientError } from "./hsm-client-error.ts";
 export {
   type CallOptions,
@@ -11,6 +11,7 @@ export {
   type SealedBytes,
 } from "./managed-hsm-key-client.ts";
 export { type KeyId, parseKeyId } from "./parse-key-id.ts";
+export { describeProxy, type ProxySetting, proxySetting, usesProxy } from "./proxy-setting.ts";
 export {
   errorChain,
   errorCodeOf,

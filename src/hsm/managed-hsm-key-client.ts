@@ -11,6 +11,7 @@ import { createDefaultCredential, recordTokens } from "./create-credential.ts";
 import { createDeadline, type Deadline } from "./deadline.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
 import { type KeyId, parseKeyId } from "./parse-key-id.ts";
+import { proxyFailurePolicy } from "./proxy-failure-policy.ts";
 import { type RetryPolicy, retryWithinDeadline } from "./retry-within-deadline.ts";
 
 /** Options of {@link ManagedHsmKeyClient}. */
@@ -74,6 +75,7 @@ export class ManagedHsmKeyClient {
   readonly #recorder = new CallRecorder();
   readonly #credential: TokenCredential;
   readonly #keys: KeyClient;
+  readonly #vaultHost: string;
   readonly #retry: RetryPolicy;
   readonly #defaultTimeoutMs: number;
   readonly #cryptoClients = new Map<string, CryptographyClient>();
@@ -85,9 +87,14 @@ export class ManagedHsmKeyClient {
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.#clientOptions = {
       retryOptions: { maxRetries: 0 },
-      additionalPolicies: [{ policy: this.#recorder.policy, position: "perRetry" }],
+      // The proxy check is outside the recorder, so a proxy's answer is still counted as a call.
+      additionalPolicies: [
+        { policy: proxyFailurePolicy(process.env), position: "perRetry" },
+        { policy: this.#recorder.policy, position: "perRetry" },
+      ],
     };
     this.#keys = new KeyClient(options.vaultUrl, this.#credential, this.#clientOptions);
+    this.#vaultHost = new URL(options.vaultUrl).host.toLowerCase();
   }
 
   /** Calls, token requests and the latest request id so far. */
@@ -108,16 +115,28 @@ export class ManagedHsmKeyClient {
       }),
     );
     const requestId = this.#recorder.lastRequestId;
-    if (sdkKey.id === undefined || parseKeyId(sdkKey.id) === undefined)
+    const id = sdkKey.id;
+    const kid = id === undefined ? undefined : parseKeyId(id);
+    if (id === undefined || kid === undefined)
       throw this.#invalid("getKey", `the key bundle has no valid kid`, requestId);
-    // A client built from the key object needs no second GET before its first operation.
-    if (!this.#cryptoClients.has(sdkKey.id))
-      this.#cryptoClients.set(
-        sdkKey.id,
-        new CryptographyClient(sdkKey, this.#credential, this.#clientOptions),
+    // Every later operation goes to the kid, so a kid naming another key or HSM is not ours to use (a
+    // pinned version that differs is the caller's to judge: it knows what it asked for).
+    const wrong = [
+      kid.host !== this.#vaultHost && `HSM ${kid.host}`,
+      kid.name.toLowerCase() !== name.toLowerCase() && `key ${kid.name}`,
+      kid.version === "" && "no version",
+    ].filter(Boolean);
+    if (wrong.length > 0)
+      throw this.#invalid(
+        "getKey",
+        `the key bundle's kid names ${wrong.join(", ")}, not a version of key '${name}' in ${this.#vaultHost}`,
+        requestId,
       );
+    // A client built from the key object needs no second GET before its first operation.
+    if (!this.#cryptoClients.has(id))
+      this.#cryptoClients.set(id, new CryptographyClient(sdkKey, this.#credential, this.#clientOptions));
     return {
-      id: sdkKey.id,
+      id,
       name: sdkKey.name,
       version: sdkKey.properties.version ?? "",
       keyType: sdkKey.keyType,

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Deadline } from "./deadline.ts";
-import { remainingMs } from "./deadline.ts";
-import { HsmClientError } from "./hsm-client-error.ts";
+import { type Deadline, raceSignal, remainingMs } from "./deadline.ts";
+import { HsmClientError, isHsmClientError } from "./hsm-client-error.ts";
 import { responseHeaderOf } from "./rest-error-fields.ts";
 import { type TransientKind, transientFailure } from "./transient-failure.ts";
 
@@ -15,7 +14,12 @@ export interface RetryPolicy {
   readonly attemptTimeoutMs?: number;
   /** Random source in [0, 1) for jitter. Default Math.random. */
   readonly random?: () => number;
+  /** Waits `ms` between attempts, ending early when `signal` aborts. Default: a timer. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
+
+const timerSleep = (ms: number, signal: AbortSignal) =>
+  sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /** Thrown inside an attempt's signal when the attempt (not the deadline) ran out of time. */
 class AttemptTimeoutError extends Error {
@@ -75,9 +79,15 @@ export async function retryWithinDeadline<T>(
         : undefined;
     const signal = AbortSignal.any([deadline.signal, attemptController.signal]);
     try {
-      return await attempt(signal);
+      // Raced, not only signalled: the attempt may wait on something that ignores the signal (a token).
+      return await raceSignal(
+        Promise.resolve().then(() => attempt(signal)),
+        signal,
+      );
     } catch (error) {
       if (deadline.signal.aborted || remainingMs(deadline) === 0) throw exceeded(error, lastFailure);
+      // Our own verdicts (a proxy failure, an invalid answer) are final, whatever their cause says.
+      if (isHsmClientError(error)) throw error;
       const failure = attemptController.signal.aborted
         ? { kind: "connection" as const }
         : transientFailure(error);
@@ -87,7 +97,7 @@ export async function retryWithinDeadline<T>(
       lastError = error;
       const wait = failure.retryAfterMs ?? backoffMs(attempts - 1, policy);
       if (wait >= remainingMs(deadline)) throw exceeded(error, failure.kind);
-      await sleep(wait, undefined, { signal: deadline.signal }).catch(() => undefined);
+      await (policy.sleep ?? timerSleep)(wait, deadline.signal);
     } finally {
       clearTimeout(timer);
     }

@@ -40,6 +40,9 @@ const transientNetworkCodes = new Set([
 // (MSAL itself holds further requests back until a 429's Retry-After has passed).
 const entraThrottled = /AADSTS(50196|90055)\b/;
 const entraUnavailable = /temporarily_unavailable|AADSTS(90033|90006|50001)\b/;
+// MSAL's word for a token request that got no HTTP answer (a reset, a dropped connection): it keeps no
+// socket error code, so the message is all there is. HSM resets are retried; so are these.
+const entraNoAnswer = /\bnetwork_error\b/;
 
 /** The HTTP status of an Entra ID token response, from MSAL's `ServerError`. */
 export function entraStatusOf(error: unknown): number | undefined {
@@ -89,6 +92,7 @@ export function transientFailure(error: unknown): TransientFailure | undefined {
     const message = messageOf(link);
     if (entraThrottled.test(message)) return { kind: "throttled" };
     if (entraUnavailable.test(message)) return { kind: "unavailable" };
+    if (entraNoAnswer.test(message)) return { kind: "connection" };
     const code = errorCodeOf(link);
     if (code !== undefined && transientNetworkCodes.has(code)) return { kind: "connection" };
     if (errorNameOf(link) === "AttemptTimeoutError") return { kind: "connection" };

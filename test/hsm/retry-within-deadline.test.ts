@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, createDeadline, isHsmClientError, retryWithinDeadline } from "../../src/hsm/index.ts";
+import {
+  backoffMs,
+  createDeadline,
+  HsmClientError,
+  isHsmClientError,
+  retryWithinDeadline,
+} from "../../src/hsm/index.ts";
 import { restError } from "../helpers/rest-error.ts";
+
+/** A sleep that records each wait and returns at once, so the waits are asserted, not timed. */
+function recordedSleep() {
+  const waits: number[] = [];
+  return { waits, sleep: async (ms: number) => void waits.push(ms) };
+}
 
 describe("backoffMs", () => {
   it("is full jitter between half and all of min(max, base·2^n)", () => {
@@ -11,37 +23,68 @@ describe("backoffMs", () => {
 });
 
 describe("retryWithinDeadline", () => {
-  it("honours Retry-After, then succeeds", async () => {
-    const started = performance.now();
+  it("waits exactly what Retry-After says, then succeeds", async () => {
+    const { waits, sleep } = recordedSleep();
     let attempts = 0;
-    const result = await retryWithinDeadline("encrypt", createDeadline(5_000), async () => {
-      attempts++;
-      if (attempts < 3) throw restError(429, { "retry-after-ms": "100" });
-      return "ok";
-    });
-    expect(result).toBe("ok");
-    expect(attempts).toBe(3);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    const result = await retryWithinDeadline(
+      "encrypt",
+      createDeadline(5_000),
+      async () => {
+        attempts++;
+        if (attempts < 3) throw restError(429, { "retry-after-ms": "100" });
+        return "ok";
+      },
+      { policy: { sleep } },
+    );
+    expect({ result, attempts, waits }).toEqual({ result: "ok", attempts: 3, waits: [100, 100] });
   });
 
   it("fails at once on a permanent error, rethrowing it unchanged", async () => {
+    const { waits, sleep } = recordedSleep();
     let attempts = 0;
     const permanent = restError(403);
     await expect(
+      retryWithinDeadline(
+        "getKey",
+        createDeadline(5_000),
+        async () => {
+          attempts++;
+          throw permanent;
+        },
+        { policy: { sleep } },
+      ),
+    ).rejects.toBe(permanent);
+    expect({ attempts, waits }).toEqual({ attempts: 1, waits: [] });
+  });
+
+  it("does not retry the client's own verdicts, even when their cause is transient", async () => {
+    let attempts = 0;
+    const proxy = new HsmClientError("the proxy could not be reached (ECONNREFUSED)", {
+      code: "HSM_PROXY_FAILED",
+      operation: "getKey",
+      attempts: 1,
+      cause: restError(undefined, {}, "ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1"),
+    });
+    await expect(
       retryWithinDeadline("getKey", createDeadline(5_000), async () => {
         attempts++;
-        throw permanent;
+        throw proxy;
       }),
-    ).rejects.toBe(permanent);
+    ).rejects.toBe(proxy);
     expect(attempts).toBe(1);
   });
 
-  it("gives up before sleeping past the deadline when Retry-After is longer than what is left", async () => {
-    const started = performance.now();
-    const error = await retryWithinDeadline("getKey", createDeadline(1_000), async () => {
-      throw restError(429, { "retry-after": "30", "x-ms-request-id": "req-1" });
-    }).catch((caught: unknown) => caught);
-    expect(performance.now() - started).toBeLessThan(500);
+  it("gives up without sleeping when Retry-After is longer than what is left", async () => {
+    const { waits, sleep } = recordedSleep();
+    const error = await retryWithinDeadline(
+      "getKey",
+      createDeadline(1_000),
+      async () => {
+        throw restError(429, { "retry-after": "30", "x-ms-request-id": "req-1" });
+      },
+      { policy: { sleep } },
+    ).catch((caught: unknown) => caught);
+    expect(waits).toEqual([]);
     expect(isHsmClientError(error) && error.code).toBe("HSM_DEADLINE_EXCEEDED");
     expect(isHsmClientError(error) && error.lastFailure).toBe("throttled");
     expect(isHsmClientError(error) && error.requestId).toBe("req-1");
@@ -56,6 +99,37 @@ describe("retryWithinDeadline", () => {
     ).catch((caught: unknown) => caught);
     expect(isHsmClientError(error) && error.code).toBe("HSM_DEADLINE_EXCEEDED");
     expect(isHsmClientError(error) && error.lastFailure).toBeUndefined();
+  });
+
+  // A token request inside the identity library ignores the signal: the deadline must not wait for it.
+  it("ends at the deadline even when the attempt ignores its signal and never settles", async () => {
+    const error = await retryWithinDeadline("getKey", createDeadline(200), () => new Promise(() => {})).catch(
+      (caught: unknown) => caught,
+    );
+    expect(isHsmClientError(error) && error.code).toBe("HSM_DEADLINE_EXCEEDED");
+  });
+
+  it("swallows the late rejection of an attempt abandoned at the deadline", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      let rejectLate: (reason: Error) => void = () => {};
+      const error = await retryWithinDeadline(
+        "getKey",
+        createDeadline(100),
+        () =>
+          new Promise((_, reject) => {
+            rejectLate = reject;
+          }),
+      ).catch((caught: unknown) => caught);
+      expect(isHsmClientError(error) && error.code).toBe("HSM_DEADLINE_EXCEEDED");
+      rejectLate(new Error("the token request failed after all"));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 
   it("retries an attempt that exceeds the per-attempt timeout", async () => {
@@ -73,5 +147,13 @@ describe("retryWithinDeadline", () => {
       { policy: { attemptTimeoutMs: 100, baseDelayMs: 10 } },
     );
     expect({ result, attempts }).toEqual({ result: "ok", attempts: 2 });
+  });
+});
+
+describe("createDeadline", () => {
+  it("counts from a given start, so a process can include its own start-up", () => {
+    const deadline = createDeadline(1_000, { from: performance.now() - 5_000 });
+    expect(deadline.budgetMs).toBe(1_000);
+    expect(deadline.at).toBeLessThan(performance.now());
   });
 });

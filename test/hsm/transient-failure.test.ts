@@ -35,6 +35,17 @@ describe("transientFailure", () => {
     ).toEqual({ kind: "unavailable" });
   });
 
+  // MSAL keeps no socket error code for a token request that got no answer (a reset): only its word.
+  it("treats MSAL's network_error (a reset on the way to Entra ID) as a connection failure", () => {
+    const error = Object.assign(
+      new Error(
+        "ChainedTokenCredential authentication failed. AuthenticationRequiredError: network_error: See https://aka.ms/msal.js.errors#network_error for details",
+      ),
+      { name: "AuthenticationRequiredError" },
+    );
+    expect(transientFailure(error)).toEqual({ kind: "connection" });
+  });
+
   it("reads Entra's HTTP status from MSAL's ServerError", () => {
     const serverError = (status: number) =>
       Object.assign(new Error("temporarily_unavailable: AADSTS90033"), { name: "ServerError", status });
