@@ -44,7 +44,7 @@ async function median(runs: number, measure: () => Promise<number>): Promise<num
 }
 
 async function main(): Promise<void> {
-  const pki = createTestPki({ serverNames: ["localhost"] });
+  const pki = await createTestPki({ serverNames: ["localhost"] });
   const bareMs = await median(9, async () => {
     const started = performance.now();
     const server = createServer({ cert: pki.serverCertificate, key: pki.serverKey });

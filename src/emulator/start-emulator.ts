@@ -67,7 +67,7 @@ export interface EmulatorHandle {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const config = options.config ?? emulatorConfigSchema.parse({});
   const hsmNames = config.hsms.map((hsm) => hsm.name);
-  const pki = createTestPki({
+  const pki = await createTestPki({
     serverNames: ["*.managedhsm.azure.net", "login.microsoftonline.com", "127.0.0.1", "localhost"],
   });
   const sockets = new Set<Socket>();

@@ -22,17 +22,17 @@ export interface TestPkiOptions {
 }
 
 /** Makes a fresh P-256 CA and a server certificate; ECDSA keeps start-up to a few milliseconds. */
-export function createTestPki(options: TestPkiOptions): TestPki {
+export async function createTestPki(options: TestPkiOptions): Promise<TestPki> {
   const caName = options.caName ?? "spirl-keywrap test CA";
   const ca = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const server = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const caCertificate = createCertificate({
+  const caCertificate = await createCertificate({
     commonName: caName,
     publicKey: ca.publicKey,
     signingKey: ca.privateKey,
     isCa: true,
   });
-  const serverCertificate = createCertificate({
+  const serverCertificate = await createCertificate({
     commonName: options.serverNames[0] ?? "localhost",
     publicKey: server.publicKey,
     issuer: { commonName: caName, publicKey: ca.publicKey },

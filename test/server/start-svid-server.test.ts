@@ -25,7 +25,7 @@ async function start(...args: Parameters<typeof startTestServer>) {
 
 describe("startSvidServer: issuing", () => {
   it("serves the bundle over HTTPS, and a JWT-SVID that verifies against it", async () => {
-    const pki = createTestPki({ serverNames: ["127.0.0.1"] });
+    const pki = await createTestPki({ serverNames: ["127.0.0.1"] });
     const { server, keys } = await start({
       tls: { cert: pki.serverCertificate, key: pki.serverKey },
       insecureHttp: false,
