@@ -22,7 +22,8 @@ export function clusterKubeConfig(): KubeConfig {
 export async function installCrds(kubeConfig: KubeConfig): Promise<void> {
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   for (const file of await readdir(crdDir)) {
-    const body = parse(await readFile(new URL(file, crdDir), "utf8"));
+    // YAML 1.1, as Helm and kubectl read it (a bare `y` is a boolean there).
+    const body = parse(await readFile(new URL(file, crdDir), "utf8"), { version: "1.1" });
     await api.createCustomResourceDefinition({ body }).catch((error: { code?: number }) => {
       if (error.code !== 409) throw error;
     });
