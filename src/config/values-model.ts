@@ -277,13 +277,17 @@ export const spirlSystemValues = z
         ),
         name: z
           .string()
-          .max(253)
+          // 53, not a ServiceAccount's 253: the preflight hook's own ServiceAccount is `<name>-preflight`,
+          // which must stay a distinct name within the 63 characters every name in this chart keeps to.
+          .max(53)
           .regex(new RegExp(`^(${dnsLabel}(\\.${dnsLabel})*)?$`))
           .meta(
             meta({
-              description: "Name of the ServiceAccount. Empty: the release's full name.",
+              description:
+                "Name of the ServiceAccount. Empty: the release's full name when create is true; `default` (the namespace's default ServiceAccount, as Kubernetes uses when a pod names none) when create is false.",
               default: "",
-              "x-expected": "a DNS subdomain name (lowercase letters, digits, - and .), or empty",
+              "x-expected":
+                "a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty",
               "x-problems": [whitespace],
             }),
           ),

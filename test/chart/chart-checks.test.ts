@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chartDir, helms, runHelm } from "../helpers/helm.ts";
+import { runCliInProcess } from "../helpers/run-cli-in-process.ts";
 import { writeValuesFile } from "../helpers/values-judges.ts";
 
 const ciValues = (await readdir(join(chartDir, "ci"))).filter((name) => name.endsWith("-values.yaml"));
@@ -33,6 +34,35 @@ describe.each(helms)("the chart with $name (Helm $major)", ({ name, major }) => 
     expect(result.exitCode).toBe(1);
     expect(String(result.stderr)).toMatch(/values don't meet the specifications of the schema/);
     expect(String(result.stderr)).toMatch(/azure\/keyVault\/url/);
+  });
+
+  // The hook's ServiceAccount is `<name>-preflight` within 63 characters: a longer name cannot be rendered
+  // distinct from the release's, so every judge refuses it, with the same words.
+  it("refuses a serviceAccount.name over 53 characters on the schema, in the templates and in validate", async () => {
+    const long = `serviceAccount.name=${"s".repeat(54)}`;
+    const schema = await runHelm(name, ["template", "t", chartDir, "-f", exampleValues, "--set", long], {
+      reject: false,
+    });
+    expect(schema.exitCode).toBe(1);
+    expect(String(schema.stderr)).toMatch(/serviceAccount\/name/);
+    const args = ["template", "t", chartDir, "-f", exampleValues, "--set", long, "--skip-schema-validation"];
+    const templates = await runHelm(name, args, { reject: false });
+    expect(templates.exitCode).toBe(1);
+    const message = `serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters`;
+    expect(String(templates.stderr)).toContain(`): ${message}`);
+    const validate = await runCliInProcess(["validate", "-f", exampleValues, "--set", long]);
+    expect(validate.code).toBe(1);
+    expect(validate.out).toContain(`--set ${message}`);
+    const fits = await runHelm(name, [
+      "template",
+      "t",
+      chartDir,
+      "-f",
+      exampleValues,
+      "--set",
+      `serviceAccount.name=${"s".repeat(53)}`,
+    ]);
+    expect(fits.exitCode).toBe(0);
   });
 
   it("helm template rejects a misspelt key on the schema", async () => {

@@ -42,7 +42,10 @@ const restrictedPod = {
 
 describe.each(helms)("preflight wiring rendered by $name (Helm $major)", ({ name }) => {
   async function render(...set: string[]): Promise<Manifest[]> {
-    const args = ["template", "tds", chartDir, "--namespace", "trust", "-f", workloadIdentityValues];
+    return renderRelease("tds", ...set);
+  }
+  async function renderRelease(release: string, ...set: string[]): Promise<Manifest[]> {
+    const args = ["template", release, chartDir, "--namespace", "trust", "-f", workloadIdentityValues];
     for (const value of set) args.push("--set", value);
     const { stdout } = await runHelm(name, args);
     return parseAllDocuments(String(stdout))
@@ -115,6 +118,67 @@ describe.each(helms)("preflight wiring rendered by $name (Helm $major)", ({ name
     const docs = await render("serviceAccount.create=false", "serviceAccount.name=my-tds");
     expect(docs.filter((doc) => doc.kind === "ServiceAccount")).toEqual([]);
     expect(podTemplate(find(docs, "Job")).spec.serviceAccountName).toBe("my-tds");
+  });
+
+  // Helm allows release names up to 53 characters; the chart appends "-spirl-system" (63 in all), then
+  // "-preflight" for the hook. A plain trunc 63 once cut the suffix off and named both accounts alike.
+  it.each([
+    ["a", ""],
+    ["r".repeat(40), ""],
+    ...[49, 50, 51, 52, 53].map((length) => ["r".repeat(length), ""]),
+    [`${"r".repeat(40)}-spirl-system`, ""],
+    [`${"r".repeat(40)}.${"s".repeat(12)}`, ""],
+    ["tds", "serviceAccount.name=s"],
+    ["tds", `serviceAccount.name=${"s".repeat(53)}`],
+    ["tds", `serviceAccount.name=${"s".repeat(43)}-preflight`],
+    ["tds", `serviceAccount.name=${"s".repeat(30)}.${"t".repeat(22)}`],
+  ])("keeps the hook's ServiceAccount and Job distinct and valid for release %s %s", async (release, set) => {
+    const docs = await renderRelease(release, "serviceAccount.name=", ...(set === "" ? [] : [set]));
+    const accounts = docs.filter((doc) => doc.kind === "ServiceAccount").map((doc) => doc.metadata.name);
+    expect(accounts).toHaveLength(2);
+    expect(new Set(accounts).size).toBe(2);
+    const serverAccount = podTemplate(find(docs, "Deployment")).spec.serviceAccountName;
+    const hookAccount = podTemplate(find(docs, "Job")).spec.serviceAccountName;
+    expect(hookAccount).not.toBe(serverAccount);
+    expect(accounts.sort()).toEqual([serverAccount, hookAccount].sort());
+    for (const doc of docs) {
+      expect(doc.metadata.name.length, doc.metadata.name).toBeLessThanOrEqual(63);
+      expect(doc.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+    }
+    expect(hookAccount).toMatch(/-preflight$/);
+    expect(find(docs, "Job")?.metadata.name).toMatch(/-preflight$/);
+  });
+
+  it("runs as the namespace's default ServiceAccount when the chart creates none and names none", async () => {
+    const docs = await render("serviceAccount.create=false", "serviceAccount.name=");
+    expect(docs.filter((doc) => doc.kind === "ServiceAccount")).toEqual([]);
+    expect(podTemplate(find(docs, "Deployment")).spec.serviceAccountName).toBe("default");
+    expect(podTemplate(find(docs, "Job")).spec.serviceAccountName).toBe("default");
+  });
+
+  it("mounts the API token in the server container only", async () => {
+    const pod = podTemplate(find(await render(), "Deployment")) as PodTemplate & {
+      spec: {
+        volumes: { name: string; projected?: { sources: Record<string, unknown>[] } }[];
+        containers: (Container & {
+          volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+        })[];
+        initContainers: (Container & { volumeMounts?: unknown[] })[];
+      };
+    };
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(pod.spec.initContainers[0]?.volumeMounts).toBeUndefined();
+    const [server] = pod.spec.containers;
+    expect(server?.name).toBe("trust-domain-server");
+    expect(server?.volumeMounts).toEqual([
+      { name: "kube-api-access", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
+    ]);
+    const volume = pod.spec.volumes.find((candidate) => candidate.name === "kube-api-access");
+    expect(volume?.projected?.sources).toEqual([
+      { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+    ]);
   });
 
   it("leaves out the init container and the hook when they are disabled", async () => {

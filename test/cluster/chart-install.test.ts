@@ -116,6 +116,18 @@ describe.each(helms)("chart installs on a real API server with $name (Helm $majo
       });
     const admitted = await dryRunPod(podSpec);
     expect(admitted.status, JSON.stringify(admitted.body)).toBe(201);
+    // The API token reaches the server container through the chart's own projected volume, not automount.
+    const admittedSpec = (admitted.body as { spec: Record<string, unknown> }).spec as {
+      automountServiceAccountToken?: boolean;
+      containers: { name: string; volumeMounts?: { name: string; mountPath: string }[] }[];
+    };
+    expect(admittedSpec.automountServiceAccountToken).toBe(false);
+    expect(admittedSpec.containers[0]?.volumeMounts).toEqual([
+      expect.objectContaining({
+        name: "kube-api-access",
+        mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+      }),
+    ]);
     // The pre-install/pre-upgrade hook is recorded with the release even under --no-hooks; admit its pod too.
     const hooks = await runHelm(name, ["get", "hooks", release, "-n", namespace], {
       kubeconfig: cluster.kubeconfig,
@@ -186,5 +198,45 @@ describe.each(helms)("switching the key-wrapping key with $name (Helm $major)", 
       "superseded",
       "deployed",
     ]);
+  });
+});
+
+describe.each(helms)("a 53-character release name with $name (Helm $major)", ({ name, major }) => {
+  it("gives the hook its own ServiceAccount, distinct from the release's, and both are accepted", async () => {
+    const { admin } = await connectCluster(cluster);
+    const namespace = `long-h${major}-${randomBytes(3).toString("hex")}`;
+    await admin.json("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace },
+    });
+    const release = `r${"x".repeat(51)}${major}`;
+    expect(release).toHaveLength(53);
+    await runHelm(name, ["install", release, chartDir, "-n", namespace, "--no-hooks", "-f", exampleValues], {
+      kubeconfig: cluster.kubeconfig,
+    });
+    const hooks = await runHelm(name, ["get", "hooks", release, "-n", namespace], {
+      kubeconfig: cluster.kubeconfig,
+    });
+    const hookAccount = parseAllDocuments(String(hooks.stdout))
+      .map((doc) => doc.toJS() as { kind?: string; metadata: { name: string } } | null)
+      .find((doc) => doc?.kind === "ServiceAccount");
+    const accounts = await admin.json<{ items: { metadata: { name: string } }[] }>(
+      "GET",
+      `/api/v1/namespaces/${namespace}/serviceaccounts`,
+    );
+    // 53 + "-spirl-system" is cut to 63; the hook keeps all 53 and adds "-preflight" (63 too).
+    const releaseAccount = `${release}-spirl-sys`;
+    expect(accounts.items.map((item) => item.metadata.name)).toContain(releaseAccount);
+    expect(hookAccount?.metadata.name).toBe(`${release}-preflight`);
+    expect(hookAccount?.metadata.name).not.toBe(releaseAccount);
+    // The API server accepts the hook's ServiceAccount beside the release's (a same-named one would be a conflict).
+    const created = await admin.request(
+      "POST",
+      `/api/v1/namespaces/${namespace}/serviceaccounts?dryRun=All`,
+      hookAccount,
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await runHelm(name, ["uninstall", release, "-n", namespace], { kubeconfig: cluster.kubeconfig });
   });
 });

@@ -611,7 +611,7 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- fail (printf "serviceAccount.create: is required; expected a boolean; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v59 "name") }}
-{{- fail (printf "serviceAccount.name: is required; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got nothing" ) }}
+{{- fail (printf "serviceAccount.name: is required; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v59 "workloadIdentity") }}
 {{- fail (printf "serviceAccount.workloadIdentity: is required; expected an object with clientId; got nothing" ) }}
@@ -625,14 +625,14 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- if hasKey $v59 "name" }}
 {{- $v62 := index $v59 "name" }}
 {{- if not (kindIs "string" $v62) }}
-{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
 {{- else if and (kindIs "string" $v62) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v62)) }}
 {{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v62) }}
-{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
-{{- else if and (kindIs "string" $v62) (gt (len $v62) 253) }}
-{{- fail (printf "serviceAccount.name: is longer than 253 characters; expected a DNS subdomain name (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- else if and (kindIs "string" $v62) (gt (len $v62) 53) }}
+{{- fail (printf "serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v59 "annotations" }}

@@ -30,14 +30,35 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
+{{/*
+`base` with `suffix`, within 63 characters and never equal to `base`: the base is cut to leave room for the
+suffix, as cert-manager's and Bitnami's charts do. (`trunc 63` on "<base><suffix>" cuts the suffix itself off
+a long base and gives back the base: a hook ServiceAccount named like the release's, which the hook's delete
+policy would then remove.) A cut ending in `-` or `.` is trimmed, so the result stays a DNS-1123 name.
+Takes a dict with base and suffix.
+*/}}
+{{- define "spirl-system.suffixedName" -}}
+{{- $room := sub 63 (len .suffix) | int -}}
+{{- printf "%s%s" (regexReplaceAll "[-.]+$" (trunc $room .base) "") .suffix -}}
+{{- end -}}
+
+{{/*
+The ServiceAccount the Trust Domain Server runs as: serviceAccount.name, else the release's full name when
+the chart creates it, else `default` (what Kubernetes runs a pod as when it names none; the chart must not
+point at a ServiceAccount it never creates).
+*/}}
 {{- define "spirl-system.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
 {{- default (include "spirl-system.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Name of the ServiceAccount the pre-install/pre-upgrade hook runs as. */}}
 {{- define "spirl-system.preflightServiceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
-{{- printf "%s-preflight" (include "spirl-system.serviceAccountName" .) | trunc 63 | trimSuffix "-" -}}
+{{- include "spirl-system.suffixedName" (dict "base" (include "spirl-system.serviceAccountName" .) "suffix" "-preflight") -}}
 {{- else -}}
 {{- include "spirl-system.serviceAccountName" . -}}
 {{- end -}}
