@@ -63,6 +63,11 @@ export interface CreateKeyOptions {
   readonly follows?: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /**
+   * The key to store (ECDSA P-256), e.g. from src/svid's generateSigningKey; default: a fresh P-256 key.
+   * Either way it is sealed and stored before createKey returns it.
+   */
+  readonly privateKey?: KeyObject;
   /** For x509-svid (required there): issues the CA certificate PEM for the new key before it is stored. */
   readonly certify?: (key: {
     readonly privateKey: KeyObject;
@@ -337,7 +342,11 @@ export class SigningKeyStore {
       );
     const sequence = previous + 1;
     const name = keyName(options.use, sequence);
-    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const privateKey = options.privateKey ?? generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+    if (privateKey.asymmetricKeyType !== "ec" || privateKey.asymmetricKeyDetails?.namedCurve !== "prime256v1")
+      throw new KeyStoreError("createKey: privateKey must be an ECDSA P-256 private key (ES256)", {
+        code: "KEYSTORE_INVALID_REQUEST",
+      });
     const kek = await this.targetKek();
     const sealedKeyId = await keyIdOf(privateKey);
     const sealed = await sealPrivateKey({

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { isEnvelopeError } from "../../src/envelope/index.ts";
@@ -25,6 +26,21 @@ describe("SigningKey store on a real API server", () => {
     expect(loaded.keys[0]?.privateKey.equals(first.privateKey)).toBe(true);
     expect(loaded.keys[1]?.privateKey.equals(second.privateKey)).toBe(true);
     expect(hsm.stats().byOperation.decrypt).toBe(2);
+  });
+
+  it("stores a P-256 key the caller generated, and refuses any other kind of key", async () => {
+    const namespace = await createNamespace(fixture.kubeConfig, "given");
+    const store = fixture.store(namespace);
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const created = await store.createKey({ use: "jwt-svid", privateKey, ...validity() });
+    expect(created.privateKey).toBe(privateKey);
+    expect((await store.open(created.record)).equals(privateKey)).toBe(true);
+    const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey;
+    const error = await store
+      .createKey({ use: "jwt-svid", follows: created.record.name, privateKey: p384, ...validity() })
+      .catch((caught: unknown) => caught);
+    expect(isKeyStoreError(error) && error.code).toBe("KEYSTORE_INVALID_REQUEST");
+    expect((await store.list()).records).toHaveLength(1);
   });
 
   it("the API server enforces the structural schema: a short IV is refused at create", async () => {
