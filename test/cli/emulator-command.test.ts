@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
@@ -66,5 +66,21 @@ describe("spirl-keywrap emulator", { timeout: 30_000 }, () => {
     const result = await execa(process.execPath, [main, "emulator", "--port", "99999"], { reject: false });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe("spirl-keywrap emulator: --port: expected a port number 0-65535, got '99999'");
+  });
+});
+
+describe("spirl-keywrap emulator --write-env", { timeout: 30_000 }, () => {
+  it("refuses a symlink at the path with one line and exit 2, writing nothing through it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
+    const target = join(dir, "target");
+    await writeFile(target, "UNTOUCHED=1\n");
+    const link = join(dir, "e.env");
+    await symlink(target, link);
+    const result = await execa(process.execPath, [main, "emulator", "--write-env", link], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      `spirl-keywrap emulator: env file ${link}: is a symbolic link; refusing to write through it (remove it or pick another path)`,
+    );
+    expect(await readFile(target, "utf8")).toBe("UNTOUCHED=1\n");
   });
 });
