@@ -4,4 +4,6 @@ export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
   /** Errors, one line each. */
   readonly stderr: NodeJS.WritableStream;
+  /** What `-f -` reads. Default: the process's standard input. */
+  readonly stdin?: NodeJS.ReadableStream;
 }

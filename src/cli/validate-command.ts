@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
 import { printable } from "../errors/index.ts";
-import type { Finding } from "../validate/index.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
 
@@ -11,7 +10,7 @@ file in order, then every --set, then every --set-string (Helm's typing and merg
 A file with several YAML documents is merged in order, as Helm 4 does (Helm 3 reads only the first).
 
 Options:
-  -f, --values FILE      A values file (repeatable)
+  -f, --values FILE      A values file (repeatable; - reads standard input, as helm does)
       --set K=V          Set a value, typed as helm --set does (repeatable)
       --set-string K=V   Set a string value (repeatable)
       --format FORMAT    text (default): one line per finding; json: the findings as data
@@ -46,29 +45,30 @@ export const validateCommand: Command = {
     const format = options.format ?? "text";
     if (format !== "text" && format !== "json")
       return usageError(io, `--format must be text or json, got '${format}'`);
-    // Loaded here, not at the top: `spirl-keywrap --help` and other commands never pay for zod and yaml.
-    const [{ checkValues, formatFindingsJson, formatFindingsText }, { isValuesError }] = await Promise.all([
-      import("../validate/index.ts"),
-      import("../values/index.ts"),
-    ]);
-    let findings: Finding[];
-    try {
-      findings = await checkValues({
-        valueFiles: options.values ?? [],
-        set: options.set ?? [],
-        setString: options["set-string"] ?? [],
-      });
-    } catch (error) {
-      if (!isValuesError(error)) throw error;
-      io.stderr.write(`spirl-keywrap validate: ${printable(error.message)}\n`);
-      return ExitCode.Usage;
-    }
-    if (format === "json") io.stdout.write(formatFindingsJson(findings));
-    else if (findings.length > 0) io.stdout.write(formatFindingsText(findings));
-    else io.stdout.write("spirl-keywrap validate: the values are valid\n");
-    return findings.length === 0 ? ExitCode.Ok : ExitCode.Invalid;
+    const valueFiles = options.values ?? [];
+    const stdin = valueFiles.some((file) => file.trim() === "-")
+      ? await readAll(io.stdin ?? process.stdin)
+      : undefined;
+    // The work (zod, yaml) loads in the worker only: `spirl-keywrap --help` and other commands never pay for it.
+    const { runValidateInWorker } = await import("./run-validate-in-worker.ts");
+    const result = await runValidateInWorker({
+      valueFiles,
+      set: options.set ?? [],
+      setString: options["set-string"] ?? [],
+      format,
+      ...(stdin === undefined ? {} : { stdin }),
+    });
+    io.stdout.write(result.stdout);
+    io.stderr.write(result.stderr);
+    return result.exitCode;
   },
 };
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
 
 function parse(argv: readonly string[]) {
   return parseArgs({

@@ -1,6 +1,6 @@
 import { type AssembleValuesOptions, assembleValues } from "../values/index.ts";
 import type { Finding } from "./finding.ts";
-import { locateValue } from "./locate-value.ts";
+import { locateValues } from "./locate-value.ts";
 import { validateValues } from "./validate-values.ts";
 
 /**
@@ -10,5 +10,5 @@ import { validateValues } from "./validate-values.ts";
  */
 export async function checkValues(options: AssembleValuesOptions = {}): Promise<Finding[]> {
   const { values, layers } = await assembleValues(options);
-  return validateValues(values, (path, locateOptions) => locateValue(layers, path, locateOptions));
+  return validateValues(values, (requests) => locateValues(layers, requests));
 }

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { spirlSystemValues } from "../config/values-model.ts";
 import { printable } from "../errors/index.ts";
 import {
@@ -9,11 +10,11 @@ import {
 } from "../schema/index.ts";
 import { type Explanation, explainValue } from "./explain-value.ts";
 import type { Finding } from "./finding.ts";
-import type { LocatedValue, LocateOptions } from "./locate-value.ts";
+import type { LocatedValue, LocateRequest } from "./locate-value.ts";
 import { suggestKey } from "./suggest-key.ts";
 
-/** Finds where a path was written; validateValues works without one (findings then have no source). */
-export type Locator = (path: readonly string[], options: LocateOptions) => LocatedValue | undefined;
+/** Finds where each path was written; validateValues works without one (findings then have no source). */
+export type Locator = (requests: readonly LocateRequest[]) => readonly (LocatedValue | undefined)[];
 
 function nodeAt(path: readonly PropertyKey[]): SchemaNode {
   let node: SchemaNode = annotatedValuesSchema();
@@ -27,7 +28,7 @@ function nodeAt(path: readonly PropertyKey[]): SchemaNode {
   return node;
 }
 
-function valueAt(values: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(values: unknown, path: readonly string[]): unknown {
   let current = values;
   for (const key of path) {
     if (typeof current !== "object" || current === null || !Object.hasOwn(current, key)) return undefined;
@@ -54,48 +55,71 @@ function typingHint(located: LocatedValue | undefined, value: unknown, node: Sch
   return undefined;
 }
 
-/**
- * Judges the final values (as Helm renders them) with the values model. Returns one finding per bad
- * value or key, in the model's order; an empty list means valid.
- */
-export function validateValues(values: unknown, locate?: Locator): Finding[] {
-  const result = spirlSystemValues.safeParse(values);
-  if (result.success) return [];
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
-  const add = (finding: Finding, located: LocatedValue | undefined) => {
-    const id = finding.path.join("\u0000");
-    if (seen.has(id)) return;
-    seen.add(id);
-    findings.push(located === undefined ? finding : { ...finding, source: located.source });
-  };
-  for (const issue of result.error.issues) {
-    const path = issue.path.map(String);
+// Zod's record and object parsers skip a `__proto__` key (they guard their output against prototype
+// pollution), so `annotations: {__proto__: 5}` would pass while Helm's schema refuses it. Such keys are
+// renamed to a string no YAML file or argument can produce (a lone surrogate) before Zod runs, and back in
+// the findings.
+const protoKey = "__proto__";
+const protoStandIn = "\ud800__proto__";
+
+function withoutProtoKeys(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  let copy: Record<string, unknown> | undefined;
+  // Own keys only: a --set list such as a[65536] holds one entry, not 65537 (see parse-set-argument.ts).
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const renamed = withoutProtoKeys(item);
+    if (key !== protoKey && renamed === item && copy === undefined) continue;
+    copy ??= Object.assign(Array.isArray(value) ? [] : {}, value) as Record<string, unknown>;
+    if (key === protoKey) {
+      delete copy[key];
+      copy[protoStandIn] = renamed;
+    } else copy[key] = renamed;
+  }
+  return copy ?? value;
+}
+
+const restoreKey = (key: PropertyKey) => (key === protoStandIn ? protoKey : String(key));
+
+/** A finding waiting for its source: the path to locate, and how to word it once located. */
+interface Draft {
+  readonly path: readonly string[];
+  readonly atKey: boolean;
+  readonly finding: (located: LocatedValue | undefined) => Finding;
+}
+
+function draftsFor(values: unknown, issues: readonly z.core.$ZodIssue[]): Draft[] {
+  const drafts: Draft[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map(restoreKey);
     if (issue.code === "unrecognized_keys") {
       const known = Object.keys(nodeAt(path).properties ?? {});
-      for (const key of issue.keys) {
+      for (const key of issue.keys.map(restoreKey)) {
         const suggestion = suggestKey(key, known);
-        const keyPath = [...path, key];
         const message = valueMessage({
           what: "is not a known key",
           expected: `one of ${known.join(", ")}`,
           got: describeGot(key),
           ...(suggestion === undefined ? {} : { hint: `did you mean ${suggestion}?` }),
         });
-        add({ code: "unknown-key", path: keyPath, message }, locate?.(keyPath, { atKey: true }));
+        const keyPath = [...path, key];
+        drafts.push({
+          path: keyPath,
+          atKey: true,
+          finding: () => ({ code: "unknown-key", path: keyPath, message }),
+        });
       }
       continue;
     }
     const node = nodeAt(path);
     const value = valueAt(values, path);
-    const located = locate?.(path, {});
     if (value === undefined) {
       const message = valueMessage({
         what: "is required",
         expected: expectedText(node),
         got: describeGot(value),
       });
-      add({ code: "missing", path, message }, located);
+      drafts.push({ path, atKey: false, finding: () => ({ code: "missing", path, message }) });
       continue;
     }
     const explanation: Explanation = explainValue(node, value) ?? {
@@ -103,14 +127,43 @@ export function validateValues(values: unknown, locate?: Locator): Finding[] {
       what: issue.message,
       expected: expectedText(node),
     };
-    const hint = typingHint(located, value, node);
-    const message = valueMessage({
-      what: explanation.what,
-      expected: explanation.expected,
-      got: describeGot(value),
-      ...(hint === undefined ? {} : { hint }),
+    drafts.push({
+      path,
+      atKey: false,
+      finding: (located) => {
+        const hint = typingHint(located, value, node);
+        const message = valueMessage({
+          what: explanation.what,
+          expected: explanation.expected,
+          got: describeGot(value),
+          ...(hint === undefined ? {} : { hint }),
+        });
+        return { code: explanation.code, path, message };
+      },
     });
-    add({ code: explanation.code, path, message }, located);
   }
-  return findings;
+  return drafts;
+}
+
+/**
+ * Judges the final values (as Helm renders them) with the values model. Returns one finding per bad
+ * value or key, in the model's order; an empty list means valid. `locate` is called once, with every
+ * finding's path.
+ */
+export function validateValues(values: unknown, locate?: Locator): Finding[] {
+  const result = spirlSystemValues.safeParse(withoutProtoKeys(values));
+  if (result.success) return [];
+  const seen = new Set<string>();
+  const drafts = draftsFor(values, result.error.issues).filter((draft) => {
+    const id = draft.path.join("\u0000");
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  const located = locate?.(drafts.map(({ path, atKey }) => ({ path, atKey }))) ?? [];
+  return drafts.map((draft, index) => {
+    const where = located[index];
+    const finding = draft.finding(where);
+    return where === undefined ? finding : { ...finding, source: where.source };
+  });
 }

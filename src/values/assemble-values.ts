@@ -27,6 +27,8 @@ export interface AssembleValuesOptions {
   readonly setString?: readonly string[];
   /** The chart's values.yaml. Default: the spirl-system chart shipped with this package. */
   readonly chartValuesFile?: string;
+  /** Reads standard input, for `-f -` (Helm reads stdin for a file named `-`). Default: none, `-` is refused. */
+  readonly readStdin?: () => Promise<Uint8Array>;
 }
 
 /** The final values and where each part came from, lowest precedence first. */
@@ -38,10 +40,19 @@ export interface AssembledValues {
 /** Path of the chart's values.yaml in this package. */
 const chartValuesFile = fileURLToPath(new URL("../../charts/spirl-system/values.yaml", import.meta.url));
 
-async function readValuesFile(path: string, name: string): Promise<ParsedValuesFile> {
-  let text: string;
+async function readValuesFile(
+  path: string,
+  name: string,
+  readStdin: (() => Promise<Uint8Array>) | undefined,
+): Promise<ParsedValuesFile> {
+  // Bytes, not text: decoding is the YAML reader's job (a BOM, UTF-16, or a malformed byte Helm refuses).
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, "utf8");
+    // Helm: `strings.TrimSpace(filePath) == "-"` reads standard input.
+    if (path.trim() === "-") {
+      if (readStdin === undefined) throw Object.assign(new Error("no standard input"), { code: "ENOSTDIN" });
+      bytes = await readStdin();
+    } else bytes = await readFile(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new ValuesError(`${name}: cannot read the values file (${reason})`, {
@@ -49,7 +60,7 @@ async function readValuesFile(path: string, name: string): Promise<ParsedValuesF
       cause: error,
     });
   }
-  return parseValuesYaml(text, name);
+  return parseValuesYaml(bytes, name);
 }
 
 /**
@@ -59,11 +70,11 @@ async function readValuesFile(path: string, name: string): Promise<ParsedValuesF
  */
 export async function assembleValues(options: AssembleValuesOptions = {}): Promise<AssembledValues> {
   const chartFile = options.chartValuesFile ?? chartValuesFile;
-  const chart = await readValuesFile(chartFile, relative(process.cwd(), chartFile) || chartFile);
+  const chart = await readValuesFile(chartFile, relative(process.cwd(), chartFile) || chartFile, undefined);
   const layers: ValuesLayer[] = [{ kind: "file", file: chart }];
   let user: Record<string, unknown> = {};
   for (const path of options.valueFiles ?? []) {
-    const file = await readValuesFile(path, path);
+    const file = await readValuesFile(path, path.trim() === "-" ? "(stdin)" : path, options.readStdin);
     layers.push({ kind: "file", file });
     user = mergeMaps(user, file.value);
   }

@@ -29,10 +29,24 @@ function coalesceTables(dst: ValuesMap, src: ValuesMap): void {
   }
 }
 
+/**
+ * A copy of `user` deep enough for coalescing to change: the maps on paths the defaults also have maps at.
+ * Everything else is shared, not cloned: user values can be large (a 100 MB file, a --set list with an
+ * index of 65536 per level) and are never written to.
+ */
+function copyWhereDefaulted(user: ValuesMap, defaults: ValuesMap): ValuesMap {
+  const copy: ValuesMap = {};
+  for (const [key, value] of Object.entries(user)) {
+    const fallback = Object.hasOwn(defaults, key) ? defaults[key] : undefined;
+    setOwn(copy, key, isMap(value) && isMap(fallback) ? copyWhereDefaulted(value, fallback) : value);
+  }
+  return copy;
+}
+
 /** The values Helm renders with: `user` (from -f and --set) coalesced over the chart's defaults. */
 export function coalesceValues(chartDefaults: ValuesMap, user: ValuesMap): ValuesMap {
-  const values = structuredClone(user);
   const defaults = structuredClone(chartDefaults);
+  const values = copyWhereDefaulted(user, defaults);
   for (const [key, value] of Object.entries(defaults)) {
     if (Object.hasOwn(values, key)) {
       const current = values[key];

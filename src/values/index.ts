@@ -8,5 +8,5 @@ export {
 } from "./assemble-values.ts";
 export { coalesceValues } from "./coalesce-values.ts";
 export { type ParseSetOptions, parseSetArgument } from "./parse-set-argument.ts";
-export { type ParsedValuesFile, parseValuesYaml } from "./parse-values-yaml.ts";
+export { type ParsedValuesFile, type PositionedDocument, parseValuesYaml } from "./parse-values-yaml.ts";
 export { isValuesError, ValuesError, type ValuesErrorCode } from "./values-error.ts";

@@ -68,11 +68,19 @@ function set(data: ValuesMap, key: string, value: unknown): void {
   setOwn(data, key, value);
 }
 
+/** Gaps up to this many slots are filled with null; longer ones stay holes. */
+const maxFilledGap = 1024;
+
+/**
+ * Helm grows the list to `index + 1` with nil slots. A long gap stays a hole here (read as missing, like
+ * nil): `a[65536][65536]…=1` then costs one entry per level, not 65537, where filling them took gigabytes
+ * at a few thousand levels while Go's zeroed allocations cost Helm nothing.
+ */
 function setIndex(list: unknown[], index: number, value: unknown): unknown[] {
   if (index < 0) throw new Error(`negative ${index} index not allowed`);
   if (index > maxIndex)
     throw new Error(`index of ${index} is greater than maximum supported index of ${maxIndex}`);
-  while (list.length <= index) list.push(null);
+  if (index - list.length <= maxFilledGap) while (list.length < index) list.push(null);
   list[index] = value;
   return list;
 }

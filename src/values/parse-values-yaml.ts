@@ -1,16 +1,29 @@
 import { type Document, LineCounter, parseAllDocuments, type Tags } from "yaml";
+import { decodeYamlText } from "./decode-yaml-text.ts";
 import { getOwn, setOwn } from "./own-property.ts";
+import { splitYamlDocuments } from "./split-yaml-documents.ts";
 import { ValuesError } from "./values-error.ts";
+import { YamlDecodeError, yamlToValues } from "./yaml-to-values.ts";
+
+/** One YAML document of a values file, parsed with positions. */
+export interface PositionedDocument {
+  readonly document: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  /** 0-based line of the file the document starts on. */
+  readonly firstLine: number;
+}
 
 /** A values file parsed the way Helm parses it, with what is needed to point at a key. */
 export interface ParsedValuesFile {
   /** The name shown in findings (as given on the command line). */
   readonly name: string;
-  /** The file's documents (Helm 4 merges them in order). */
-  readonly documents: readonly Document.Parsed[];
-  readonly lineCounter: LineCounter;
   /** The merged documents as plain data. */
   readonly value: Record<string, unknown>;
+  /**
+   * The file's documents with positions (Helm 4 merges them in order). Parsed again on first call and
+   * kept: most files are valid, and a big one then never holds its syntax tree and its values at once.
+   */
+  documents(): readonly PositionedDocument[];
 }
 
 // Helm reads values with sigs.k8s.io/yaml on go-yaml v2: YAML 1.1 booleans (yes/no/on/off/y/n) and
@@ -37,29 +50,69 @@ function helmTags(tags: Tags): Tags {
   return [goIntPrefixes, ...kept];
 }
 
-/** Parses one values file as Helm 4 does (all documents deep-merged); throws ValuesError on bad YAML. */
-export function parseValuesYaml(text: string, name: string): ParsedValuesFile {
+interface DocumentText {
+  readonly text: string;
+  readonly firstLine: number;
+}
+
+function parseDocumentText({ text, firstLine }: DocumentText): PositionedDocument {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, {
+  // go-yaml reads the first document of what the splitter gave it (a `...` marker may end it early).
+  const [document] = parseAllDocuments(text, {
     version: "1.1",
     customTags: helmTags,
     lineCounter,
     // go-yaml v2 (non-strict) lets a repeated key win; so does Helm.
     uniqueKeys: false,
-  });
-  const list = Array.isArray(documents) ? documents : [];
+  }) as Document.Parsed[];
+  return {
+    document: document ?? (parseAllDocuments("", { lineCounter })[0] as Document.Parsed),
+    lineCounter,
+    firstLine,
+  };
+}
+
+function yamlError(name: string, parsed: PositionedDocument, offset: number | undefined, message: string) {
+  const at = offset === undefined ? undefined : parsed.lineCounter.linePos(offset);
+  const where = at === undefined ? name : `${name}:${at.line + parsed.firstLine}:${at.col}`;
+  return new ValuesError(`${where}: not valid YAML: ${message}`, { code: "E_VALUES_YAML" });
+}
+
+function documentValue(name: string, parsed: PositionedDocument): unknown {
+  const { document } = parsed;
+  const error = document.errors[0];
+  if (error !== undefined) {
+    const message = /call stack/i.test(error.message)
+      ? "nested too deeply for this thread's stack"
+      : (error.message.split("\n")[0] ?? "");
+    throw yamlError(name, parsed, error.pos[0], message);
+  }
+  try {
+    return yamlToValues(document, helmTags);
+  } catch (cause) {
+    if (cause instanceof YamlDecodeError) throw yamlError(name, parsed, cause.offset, cause.message);
+    if (cause instanceof RangeError)
+      throw yamlError(name, parsed, undefined, "nested too deeply for this thread's stack");
+    throw cause;
+  }
+}
+
+/**
+ * Parses one values file as Helm 4 does: cut into documents at `---` lines, each decoded as go-yaml reads
+ * it (encoding, printable characters, aliases, depth) and all deep-merged in order. Throws ValuesError
+ * where Helm refuses the file.
+ */
+export function parseValuesYaml(input: Uint8Array | string, name: string): ParsedValuesFile {
+  const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  const texts = splitYamlDocuments(bytes, name).map(
+    (document): DocumentText => ({
+      text: decodeYamlText(document.bytes, name, document.firstLine),
+      firstLine: document.firstLine,
+    }),
+  );
   let value: Record<string, unknown> = {};
-  for (const document of list) {
-    const error = document.errors[0];
-    if (error !== undefined) {
-      const at = error.linePos?.[0];
-      const where = at === undefined ? name : `${name}:${at.line}:${at.col}`;
-      throw new ValuesError(`${where}: not valid YAML: ${error.message.split("\n")[0]}`, {
-        code: "E_VALUES_YAML",
-        cause: error,
-      });
-    }
-    const data: unknown = document.toJS({ maxAliasCount: 1000 });
+  for (const text of texts) {
+    const data = documentValue(name, parseDocumentText(text));
     if (data === null || data === undefined) continue;
     if (typeof data !== "object" || Array.isArray(data)) {
       throw new ValuesError(`${name}: a values file must be a map of keys at the top level`, {
@@ -68,7 +121,15 @@ export function parseValuesYaml(text: string, name: string): ParsedValuesFile {
     }
     value = mergeMaps(value, data as Record<string, unknown>);
   }
-  return { name, documents: list, lineCounter, value };
+  let documents: readonly PositionedDocument[] | undefined;
+  return {
+    name,
+    value,
+    documents: () => {
+      documents ??= texts.map(parseDocumentText);
+      return documents;
+    },
+  };
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,56 @@
+import { Worker } from "node:worker_threads";
+import { ExitCode } from "./exit-code.ts";
+
+// `validate` runs in a worker thread for two limits the main thread cannot set on itself:
+// - a deep stack: go-yaml (Helm) reads up to 10000 nesting levels; the `yaml` package and the values walk
+//   recurse per level and overflow Node's default stack (~1 MB) near 800;
+// - a heap ceiling: input too big for it ends the worker with ERR_WORKER_OUT_OF_MEMORY, which becomes a
+//   one-line exit 2 instead of V8 aborting the whole process (exit 134).
+
+/** What the worker is asked to check. */
+export interface ValidateJob {
+  readonly valueFiles: readonly string[];
+  readonly set: readonly string[];
+  readonly setString: readonly string[];
+  readonly format: "text" | "json";
+  /** Standard input's bytes, read by the main thread when a `-f -` asks for them. */
+  readonly stdin?: Uint8Array;
+}
+
+/** What the worker answers. */
+export interface ValidateResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Stack of the worker thread: 10000 nesting levels use about 30 MB. */
+export const validateStackMb = 256;
+/** Heap ceiling of the worker (README: "Values validation" says what input this allows). */
+export const validateHeapMb = 4096;
+
+/** Runs the job in a worker thread with {@link validateStackMb} of stack and {@link validateHeapMb} of heap. */
+export function runValidateInWorker(job: ValidateJob): Promise<ValidateResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./validate-worker.ts", import.meta.url), {
+      workerData: job,
+      resourceLimits: { stackSizeMb: validateStackMb, maxOldGenerationSizeMb: validateHeapMb },
+    });
+    let answered = false;
+    worker.once("message", (result: ValidateResult) => {
+      answered = true;
+      resolve(result);
+    });
+    worker.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "ERR_WORKER_OUT_OF_MEMORY") return reject(error);
+      resolve({
+        stdout: "",
+        stderr: `spirl-keywrap validate: the values need more than ${validateHeapMb} MB of memory to check (about 60 MB per MB of YAML); nothing was judged\n`,
+        exitCode: ExitCode.Usage,
+      });
+    });
+    worker.once("exit", (code) => {
+      if (!answered) reject(new Error(`the validate worker stopped with exit code ${code} and no answer`));
+    });
+  });
+}
