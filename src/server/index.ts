@@ -5,6 +5,11 @@ export { type CloseOnSignalOptions, closeOnSignal } from "./close-on-signal.ts";
 export { HttpError, type HttpErrorCode, httpErrorCodes, httpErrorStatus, isHttpError } from "./http-error.ts";
 export { type KubernetesTokenReviewerOptions, kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
 export {
+  type PreparedKeys,
+  type PrepareSigningKeysOptions,
+  prepareSigningKeys,
+} from "./prepare-signing-keys.ts";
+export {
   createServerLog,
   formatServerLogEvent,
   type ServerLog,
@@ -12,5 +17,16 @@ export {
   type ServerLogFormat,
 } from "./server-log.ts";
 export type { Operation, Outcome, ServerMetrics } from "./server-metrics.ts";
+export {
+  isServerStartError,
+  ServerStartError,
+  type ServerStartErrorCode,
+  serverStartFailures,
+} from "./server-start-error.ts";
 export { type SvidServer, type SvidServerOptions, startSvidServer } from "./start-svid-server.ts";
+export {
+  startTrustDomainServer,
+  type TrustDomainServer,
+  type TrustDomainServerOptions,
+} from "./start-trust-domain-server.ts";
 export type { TokenReviewer, TokenReviewResult } from "./token-reviewer.ts";

@@ -1,4 +1,4 @@
-import type { KeyState, KeyUse, SvidSigningKey } from "./signing-key.ts";
+import { type KeyState, type KeyUse, keyUses, type SvidSigningKey } from "./signing-key.ts";
 import type { BundleKey } from "./spiffe-bundle.ts";
 
 /** A key as the bundle and the metrics see it. */
@@ -69,17 +69,21 @@ export class MemorySigningKeySet implements SigningKeySet {
 
   #changed(): void {
     this.#sequence++;
-    // Built once per change, not per request: /bundle and /metrics read it on every call.
-    this.#published = [...this.#slots.values()].map(
-      ({ key, state, kekVersion }): PublishedKey => ({
-        keyId: key.keyId,
-        use: key.use,
-        publicKey: key.publicKey,
-        ...(key.caCertificatePem !== undefined && { caCertificatePem: key.caCertificatePem }),
-        state,
-        notAfter: key.notAfter,
-        ...(kekVersion !== undefined && { kekVersion }),
-      }),
-    );
+    // Built once per change, not per request: /bundle and /metrics read it on every call. Ordered by use,
+    // then key id, so replicas holding the same keys serve the same bundle.
+    const order = (slot: Slot) => `${keyUses.indexOf(slot.key.use)}:${slot.key.keyId}`;
+    this.#published = [...this.#slots.values()]
+      .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
+      .map(
+        ({ key, state, kekVersion }): PublishedKey => ({
+          keyId: key.keyId,
+          use: key.use,
+          publicKey: key.publicKey,
+          ...(key.caCertificatePem !== undefined && { caCertificatePem: key.caCertificatePem }),
+          state,
+          notAfter: key.notAfter,
+          ...(kekVersion !== undefined && { kekVersion }),
+        }),
+      );
   }
 }

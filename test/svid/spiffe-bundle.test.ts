@@ -33,10 +33,14 @@ describe("MemorySigningKeySet", () => {
     keys.put(second.jwt, "active");
     expect(keys.sequence).toBeGreaterThan(before);
     expect(keys.active("jwt-svid")?.keyId).toBe(second.jwt.keyId);
-    expect(keys.published().map((key) => [key.keyId, key.state])).toEqual([
-      [first.jwt.keyId, "retired"],
-      [second.jwt.keyId, "active"],
-    ]);
+    expect(keys.published().map((key) => [key.keyId, key.state])).toEqual(
+      [
+        [first.jwt.keyId, "retired"],
+        [second.jwt.keyId, "active"],
+      ].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)),
+    );
+    keys.put(first.ca, "active");
+    expect(keys.published()[0]?.use).toBe("x509-svid");
     keys.clear();
     expect(keys.published()).toEqual([]);
     expect(keys.active("jwt-svid")).toBeUndefined();

@@ -1,0 +1,196 @@
+import { createPublicKey, X509Certificate } from "node:crypto";
+import { isEnvelopeError } from "../envelope/index.ts";
+import { labels, type OpenedKey, type SigningKeyRecord, type SigningKeyStore } from "../keystore/index.ts";
+import {
+  createCaCertificate,
+  type KeyUse,
+  keyUses,
+  MemorySigningKeySet,
+  type SvidSigningKey,
+  trustDomainId,
+} from "../svid/index.ts";
+import type { ServerLog } from "./server-log.ts";
+import { ServerStartError } from "./server-start-error.ts";
+
+/** Options of {@link prepareSigningKeys}. */
+export interface PrepareSigningKeysOptions {
+  /** The namespace's SigningKey store. */
+  readonly store: Pick<SigningKeyStore, "loadAll" | "createKey" | "setState" | "namespace">;
+  readonly trustDomain: string;
+  /** Lifetime of a key generated here, per use, in seconds. Default 7 days for each use. */
+  readonly lifetimeSeconds?: Partial<Readonly<Record<KeyUse, number>>>;
+  readonly log: ServerLog;
+  /** The clock. Default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/** The keys the server will sign with, and where to watch the store from. */
+export interface PreparedKeys {
+  readonly keys: MemorySigningKeySet;
+  /** The list's resourceVersion. */
+  readonly resourceVersion: string;
+  /** Names of the SigningKeys this start created. */
+  readonly created: readonly string[];
+}
+
+const defaultLifetimeSeconds = 7 * 86_400;
+
+/**
+ * The opened key as the SVID code holds it. An x509-svid record's CA certificate sits outside the
+ * envelope's AAD, so it is trusted only when it is self-signed by this very key for this trust domain:
+ * an edited certificate can never put another CA into the bundle.
+ */
+function svidKeyOf(opened: OpenedKey, trustDomain: string): SvidSigningKey {
+  const { spec } = opened.record;
+  const publicKey = createPublicKey(opened.privateKey);
+  const key = {
+    keyId: spec.keyId,
+    use: spec.use,
+    privateKey: opened.privateKey,
+    publicKey,
+    notAfter: new Date(spec.notAfter),
+  };
+  if (spec.use === "jwt-svid") return key;
+  const pem = spec.caCertificate ?? "";
+  let certificate: X509Certificate | undefined;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch {
+    certificate = undefined;
+  }
+  if (
+    certificate === undefined ||
+    !certificate.publicKey.equals(publicKey) ||
+    !certificate.verify(publicKey) ||
+    !certificate.ca ||
+    certificate.subjectAltName !== `URI:${trustDomainId(trustDomain)}`
+  )
+    throw new ServerStartError(
+      `SigningKey ${opened.record.namespace}/${opened.record.name}: spec.caCertificate is not this key's self-signed CA certificate for spiffe://${trustDomain}`,
+      { code: "KEYS_UNAVAILABLE" },
+    );
+  return { ...key, caCertificatePem: pem };
+}
+
+function sequenceOf(record: SigningKeyRecord): number {
+  return Number(record.labels[labels.sequence] ?? 0) || 0;
+}
+
+function keysUnavailable(what: string, error: unknown): ServerStartError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ServerStartError(`${what}: ${reason}`, { code: "KEYS_UNAVAILABLE", cause: error });
+}
+
+/**
+ * Start step 3: loads and opens every SigningKey of the namespace (one HSM decrypt each), refuses a
+ * provider mismatch, and makes sure each use has an active key. A `prepared` key left by a crash is
+ * activated; with none, a new P-256 key (and for x509-svid its CA certificate) is created, stored as an
+ * envelope and only then activated: a key is never used before it is persisted. Racing replicas end with
+ * one key per use (the store's deterministic names).
+ */
+export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Promise<PreparedKeys> {
+  const { store, log, trustDomain } = options;
+  const now = (options.now ?? (() => new Date()))();
+  let loaded: Awaited<ReturnType<typeof store.loadAll>>;
+  try {
+    loaded = await store.loadAll();
+  } catch (error) {
+    if (isEnvelopeError(error) && error.code === "PROVIDER_MISMATCH")
+      throw new ServerStartError(error.message, {
+        code: "PROVIDER_MISMATCH",
+        cause: error,
+      });
+    throw keysUnavailable(`SigningKeys in namespace ${store.namespace} could not be loaded`, error);
+  }
+  for (const failure of loaded.failures)
+    log({
+      level: "error",
+      msg: "signing key did not open; it is not used",
+      fields: { resource: `${failure.record.namespace}/${failure.record.name}`, code: failure.error.code },
+    });
+
+  const keys = new MemorySigningKeySet();
+  const usable: { opened: OpenedKey; key: SvidSigningKey }[] = [];
+  for (const opened of loaded.keys) {
+    if (new Date(opened.record.spec.notAfter) <= now) continue;
+    const resource = `${opened.record.namespace}/${opened.record.name}`;
+    try {
+      const key = svidKeyOf(opened, trustDomain);
+      usable.push({ opened, key });
+      keys.put(key, opened.record.state, { kekVersion: opened.record.spec.envelope.kek.version });
+    } catch (error) {
+      log({
+        level: "error",
+        msg: "signing key refused; it is not used",
+        fields: { resource, error: String(error) },
+      });
+    }
+  }
+
+  const created: string[] = [];
+  const allRecords = [...loaded.keys, ...loaded.failures].map((entry) => entry.record);
+  const newest = (records: readonly SigningKeyRecord[]) =>
+    [...records].sort((a, b) => sequenceOf(b) - sequenceOf(a))[0];
+  for (const use of keyUses) {
+    const ofUse = usable.filter(({ opened }) => opened.record.spec.use === use);
+    if (ofUse.some(({ opened }) => opened.record.state === "active")) continue;
+    // A prepared key is already stored (a start that crashed before activating it): activate that one.
+    const preparedRecord = newest(
+      ofUse.filter(({ opened }) => opened.record.state === "prepared").map(({ opened }) => opened.record),
+    );
+    let next = ofUse.find(({ opened }) => opened.record.name === preparedRecord?.name);
+    if (next === undefined) {
+      const follows = newest(allRecords.filter((record) => record.spec.use === use))?.name;
+      const lifetime = options.lifetimeSeconds?.[use] ?? defaultLifetimeSeconds;
+      const notAfter = new Date(now.getTime() + lifetime * 1000);
+      let result: Awaited<ReturnType<typeof store.createKey>>;
+      try {
+        result = await store.createKey({
+          use,
+          ...(follows !== undefined && { follows }),
+          notBefore: now,
+          notAfter,
+          certify: ({ privateKey }) =>
+            createCaCertificate({
+              trustDomain,
+              privateKey,
+              publicKey: createPublicKey(privateKey),
+              notBefore: now,
+              notAfter,
+            }),
+        });
+      } catch (error) {
+        throw keysUnavailable(
+          `a new ${use} SigningKey could not be stored in namespace ${store.namespace}`,
+          error,
+        );
+      }
+      if (result.created) created.push(result.record.name);
+      log({
+        level: "info",
+        msg: result.created
+          ? "signing key created and stored"
+          : "signing key stored by another replica; using it",
+        fields: {
+          resource: `${result.record.namespace}/${result.record.name}`,
+          use,
+          keyId: result.record.spec.keyId,
+        },
+      });
+      next = { opened: result, key: svidKeyOf(result, trustDomain) };
+    }
+    const { record } = next.opened;
+    try {
+      const active = await store.setState(record.name, "active", { from: "prepared" });
+      keys.put(next.key, "active", { kekVersion: active.spec.envelope.kek.version });
+    } catch (error) {
+      throw keysUnavailable(`SigningKey ${record.namespace}/${record.name} could not be activated`, error);
+    }
+    log({
+      level: "info",
+      msg: "signing key activated",
+      fields: { resource: `${record.namespace}/${record.name}`, use },
+    });
+  }
+  return { keys, resourceVersion: loaded.resourceVersion, created };
+}

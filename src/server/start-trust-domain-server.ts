@@ -1,0 +1,132 @@
+import { readFile } from "node:fs/promises";
+import type { TokenCredential } from "@azure/identity";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { createDefaultCredential, ManagedHsmKeyClient } from "../hsm/index.ts";
+import { SigningKeyStore } from "../keystore/index.ts";
+import {
+  type PreflightConfigInput,
+  type PreflightEvent,
+  runPreflight,
+  validatePreflightConfig,
+} from "../preflight/index.ts";
+import type { MemorySigningKeySet } from "../svid/index.ts";
+import { cachedTokenReviewer } from "./cached-token-reviewer.ts";
+import { kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
+import { type PrepareSigningKeysOptions, prepareSigningKeys } from "./prepare-signing-keys.ts";
+import type { ServerLog } from "./server-log.ts";
+import { ServerStartError } from "./server-start-error.ts";
+import { type SvidServer, type SvidServerOptions, startSvidServer } from "./start-svid-server.ts";
+
+/** Options of {@link startTrustDomainServer}. */
+export interface TrustDomainServerOptions {
+  readonly trustDomain: string;
+  /** The namespace whose SigningKeys the server owns. */
+  readonly namespace: string;
+  /** The HSM key, unvalidated, exactly as the preflight takes it. */
+  readonly hsm: PreflightConfigInput;
+  /** The audience callers' service-account tokens must carry. */
+  readonly tokenAudience: string;
+  /** KUBECONFIG or the in-cluster config. */
+  readonly kubeConfig: KubeConfig;
+  readonly listen: { readonly host: string; readonly port: number };
+  /** PEM files of the serving certificate and key; required unless `insecureHttp`. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly insecureHttp?: boolean;
+  /** Budget of the preflight checks, in ms. */
+  readonly preflightTimeoutMs: number;
+  /** Where the Workload Identity variables are read. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Default: `DefaultAzureCredential` limited to Workload Identity (as the preflight). */
+  readonly credential?: TokenCredential;
+  /** The preflight's events (its start line first), formatted by the caller as the preflight command does. */
+  readonly onPreflightEvent: (event: PreflightEvent) => void;
+  readonly log: ServerLog;
+  /** Lifetime of generated keys per use, in seconds. */
+  readonly keyLifetimeSeconds?: PrepareSigningKeysOptions["lifetimeSeconds"];
+  /** Passed to the HTTP server (TTLs, limits). */
+  readonly server?: Pick<
+    SvidServerOptions,
+    "jwtTtlSeconds" | "x509TtlSeconds" | "requestTimeoutMs" | "bodyLimitBytes" | "bundleRefreshHintSeconds"
+  >;
+}
+
+/** A started Trust Domain Server. */
+export interface TrustDomainServer {
+  readonly server: SvidServer;
+  /** The keys in memory (cleared at shutdown). */
+  readonly keys: MemorySigningKeySet;
+  /** HSM requests made by the key store since start (the preflight's are its own). */
+  readonly hsm: ManagedHsmKeyClient;
+}
+
+/**
+ * The start sequence of issue 10: the preflight checks in-process (its start line, its classified
+ * failure: one code path with `spirl-keywrap preflight`), then every SigningKey loaded and opened (a
+ * provider mismatch refused, a missing key created and stored before use), then the HTTP(S) server.
+ * Throws `PreflightError` or `ServerStartError`, each with its exit status. After this, signing needs
+ * neither the HSM nor the API server's key store.
+ */
+export async function startTrustDomainServer(options: TrustDomainServerOptions): Promise<TrustDomainServer> {
+  const env = options.env ?? process.env;
+  await runPreflight({
+    input: options.hsm,
+    timeoutMs: options.preflightTimeoutMs,
+    env,
+    onEvent: options.onPreflightEvent,
+    ...(options.credential !== undefined && { credential: options.credential }),
+  });
+  const config = validatePreflightConfig(options.hsm);
+  const hsm = new ManagedHsmKeyClient({
+    vaultUrl: config.url,
+    credential: options.credential ?? createDefaultCredential({ workloadIdentityOnly: true }),
+  });
+  const store = new SigningKeyStore({
+    kubeConfig: options.kubeConfig,
+    namespace: options.namespace,
+    trustDomain: options.trustDomain,
+    kek: { url: config.url, name: config.keyName, version: config.keyVersion },
+    hsm,
+  });
+  const { keys } = await prepareSigningKeys({
+    store,
+    trustDomain: options.trustDomain,
+    log: options.log,
+    ...(options.keyLifetimeSeconds !== undefined && { lifetimeSeconds: options.keyLifetimeSeconds }),
+  });
+
+  let tls: { cert: string; key: string } | undefined;
+  if (options.tls !== undefined) {
+    const { certFile, keyFile } = options.tls;
+    try {
+      tls = { cert: await readFile(certFile, "utf8"), key: await readFile(keyFile, "utf8") };
+    } catch (error) {
+      throw new ServerStartError(
+        `serving certificate: cannot read ${certFile} or ${keyFile} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        { code: "LISTEN_FAILED", cause: error },
+      );
+    }
+  }
+  const reviewer = cachedTokenReviewer(
+    kubernetesTokenReviewer({ kubeConfig: options.kubeConfig, audience: options.tokenAudience }),
+  );
+  try {
+    const server = await startSvidServer({
+      trustDomain: options.trustDomain,
+      keys,
+      reviewer,
+      listen: options.listen,
+      ...(tls !== undefined && { tls }),
+      ...(options.insecureHttp === true && { insecureHttp: true }),
+      hsmCalls: () => hsm.stats().byOperation,
+      log: options.log,
+      ...options.server,
+    });
+    return { server, keys, hsm };
+  } catch (error) {
+    keys.clear();
+    throw new ServerStartError(
+      `cannot serve on ${options.listen.host}:${options.listen.port}: ${(error as Error).message}`,
+      { code: "LISTEN_FAILED", cause: error },
+    );
+  }
+}
