@@ -1,9 +1,9 @@
 // Every README block that starts with `npx spirl-keywrap`, run as written with the `npx` on PATH (the
 // machine's npm, whatever its Node), from a fresh directory inside the project so npx finds the bin.
-import { access, chmod, copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { access, chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseEnvFile } from "../../src/emulator/index.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -11,11 +11,16 @@ const readme = await readFile(join(root, "README.md"), "utf8");
 const blocks = [...readme.matchAll(/```sh\n(npx spirl-keywrap [\s\S]*?)```/g)].map((match) => match[1] ?? "");
 const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
 
+const cwds: string[] = [];
+afterAll(() => Promise.all(cwds.map((dir) => rm(dir, { recursive: true, force: true }))));
+
 /** A fresh cwd under the project (npx looks for the bin from cwd upwards), outside git's view. */
 async function freshCwd(): Promise<string> {
   const parent = join(root, "node_modules", ".cache");
   await mkdir(parent, { recursive: true });
-  return mkdtemp(join(parent, "readme-"));
+  const dir = await mkdtemp(join(parent, "readme-"));
+  cwds.push(dir);
+  return dir;
 }
 
 const block = (command: string) => {
