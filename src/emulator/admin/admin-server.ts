@@ -82,8 +82,12 @@ function route(
       return [204];
     case "GET /faults":
       return [200, state.faults.list()];
-    case "POST /faults":
-      return [201, state.faults.add(parse(faultSchema, input))];
+    case "POST /faults": {
+      const fault = parse(faultSchema, input);
+      // A fault for an HSM that does not exist would never fire: refuse it rather than wait for nothing.
+      if (fault.hsm !== undefined) keyStore(state, fault.hsm);
+      return [201, state.faults.add(fault)];
+    }
     case "DELETE /faults":
       state.faults.clear();
       return [204];

@@ -127,6 +127,14 @@ export const emulatorConfigSchema = z
           message: `no HSM named '${assignment.hsm}' in hsms`,
         });
     });
+    config.faults.forEach((fault, index) => {
+      if (fault.hsm !== undefined && !hsms.has(fault.hsm))
+        context.addIssue({
+          code: "custom",
+          path: ["faults", index, "hsm"],
+          message: `no HSM named '${fault.hsm}' in hsms`,
+        });
+    });
     config.clients.forEach((client, index) => {
       client.federatedCredentials.forEach((credential, credentialIndex) => {
         if (!issuers.has(credential.issuer))

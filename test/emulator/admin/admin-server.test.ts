@@ -206,6 +206,13 @@ describe("admin API validates before it changes anything", () => {
     expect(answer.text).not.toMatch(/eyJ/);
   });
 
+  it("refuses a fault for an HSM that does not exist (it would never fire)", async () => {
+    const answer = await emulator.admin("POST", "/faults", { kind: "throttle", hsm: "nohsm" });
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ error: { message: "hsm: no HSM named 'nohsm'" } });
+    expect((await emulator.admin("GET", "/faults")).json).toEqual([]);
+  });
+
   it("refuses a latency setTimeout cannot honour", async () => {
     const answer = await emulator.admin("POST", "/faults", { kind: "latency", latencyMs: 2 ** 31 });
     expect(answer.status).toBe(400);

@@ -80,7 +80,10 @@ faults:
     expect(configError("tenant: x\n")).toMatch(/^emulator\.yaml:1:1: /);
   });
 
-  it("checks cross-references: role HSM, federated issuer, env client", () => {
+  it("checks cross-references: role HSM, fault HSM, federated issuer, env client", () => {
+    expect(configError("faults:\n  - kind: reset\n    hsm: nohsm\n")).toBe(
+      "emulator.yaml:3:10: faults[0].hsm: no HSM named 'nohsm' in hsms",
+    );
     expect(
       configError(
         "roleAssignments:\n  - hsm: nohsm\n    principalId: 44444444-4444-4444-8444-444444444444\n    role: Managed HSM Crypto User\n",
