@@ -119,22 +119,15 @@ export const emulatorConfigSchema = z
     // Cross-references the model cannot state field by field; each would otherwise fail only at run time.
     const hsms = new Set(config.hsms.map((hsm) => hsm.name));
     const issuers = new Set([devIssuerAlias, ...config.issuers.map((issuer) => issuer.issuer)]);
-    config.roleAssignments.forEach((assignment, index) => {
-      if (assignment.hsm !== undefined && !hsms.has(assignment.hsm))
-        context.addIssue({
-          code: "custom",
-          path: ["roleAssignments", index, "hsm"],
-          message: `no HSM named '${assignment.hsm}' in hsms`,
-        });
-    });
-    config.faults.forEach((fault, index) => {
-      if (fault.hsm !== undefined && !hsms.has(fault.hsm))
-        context.addIssue({
-          code: "custom",
-          path: ["faults", index, "hsm"],
-          message: `no HSM named '${fault.hsm}' in hsms`,
-        });
-    });
+    for (const field of ["roleAssignments", "faults"] as const)
+      config[field].forEach(({ hsm }, index) => {
+        if (hsm !== undefined && !hsms.has(hsm))
+          context.addIssue({
+            code: "custom",
+            path: [field, index, "hsm"],
+            message: `no HSM named '${hsm}' in hsms`,
+          });
+      });
     config.clients.forEach((client, index) => {
       client.federatedCredentials.forEach((credential, credentialIndex) => {
         if (!issuers.has(credential.issuer))
