@@ -163,6 +163,36 @@ describe("rewrap after a KEK rotation", () => {
     );
   });
 
+  it("an HSM that throttles past the deadline fails the record, which stays on its old version and opens", async () => {
+    const { namespace, store, keys } = await seeded("deadline", 1);
+    const before = await expectAllOpen(store, keys);
+    await fixture.rotate();
+    const { faults, log } = fixture.emulator.handle.state;
+    const seen = log.entries().length;
+    const fault = faults.add({
+      kind: "throttle",
+      operation: "decrypt",
+      hsm: "localhsm",
+      retryAfterSeconds: 1,
+    });
+    try {
+      const report = await fixture.store(namespace, { hsmTimeoutMs: 2_500 }).rewrap();
+      expect(report.records.map((record) => [record.outcome, record.error?.code])).toEqual([
+        ["failed", "ENVELOPE_HSM_FAILED"],
+      ]);
+      expect(report.records[0]?.error?.message).toContain("HSM_DEADLINE_EXCEEDED");
+      const throttled = log
+        .entries()
+        .slice(seen)
+        .filter((entry) => entry.operation === "decrypt");
+      expect(throttled.length).toBeGreaterThanOrEqual(2);
+      expect(throttled.every((entry) => entry.status === 429)).toBe(true);
+    } finally {
+      faults.remove(fault.id);
+    }
+    expect(await expectAllOpen(store, keys)).toEqual(before);
+  });
+
   it("a pinned keyVersion is the target, even when a newer version exists", async () => {
     const { namespace, keys } = await seeded("pinned", 1);
     const pinned = (await fixture.rotate()).properties.version as string;
