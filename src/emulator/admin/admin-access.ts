@@ -14,7 +14,8 @@ export interface AccessDenial {
  *   foreign name);
  * - an `Origin`, when sent, must be the admin's own origin (a browser names the page that sent it);
  * - `Authorization: Bearer <token>` must carry the per-run secret (only the env file and the handle know it);
- * - a body must be `application/json` (what a browser cannot send cross-origin without asking first).
+ * - a body, or any declared Content-Type, must be `application/json` (what a browser cannot send
+ *   cross-origin without asking first).
  * Returns `undefined` when the request may proceed.
  */
 export function checkAdminAccess(request: IncomingMessage, token: string): AccessDenial | undefined {
@@ -32,7 +33,9 @@ export function checkAdminAccess(request: IncomingMessage, token: string): Acces
       message:
         "Authorization: expected Bearer <SPIRL_KEYWRAP_EMULATOR_ADMIN_TOKEN from the env file or the emulator handle>",
     };
-  if (hasBody(request) && !isJson(request.headers["content-type"]))
+  // Also a declared non-JSON type with no body: a form POST is refused whatever it carries.
+  const contentType = request.headers["content-type"];
+  if ((contentType !== undefined || hasBody(request)) && !isJson(contentType))
     return { status: 415, message: "Content-Type: expected application/json" };
   return undefined;
 }

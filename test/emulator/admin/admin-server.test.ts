@@ -108,6 +108,14 @@ describe("admin API access", () => {
     expect(await faultCount()).toBe(faultsBefore);
   });
 
+  it("refuses a form POST even with an empty body, creating nothing", async () => {
+    const form = await emulator.admin("POST", "/hsms/localhsm/keys/form-key", undefined, {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(form.status).toBe(415);
+    expect((await emulator.admin("GET", "/hsms/localhsm/keys")).json).not.toContain("form-key");
+  });
+
   it("accepts its own origin and localhost as Host", async () => {
     const port = new URL(emulator.handle.adminUrl).port;
     const own = await emulator.admin("GET", "/clock", undefined, { origin: `http://127.0.0.1:${port}` });
