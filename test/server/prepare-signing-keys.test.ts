@@ -1,0 +1,159 @@
+import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { EnvelopeError } from "../../src/envelope/index.ts";
+import type { CreateKeyOptions, KeyState, OpenedKey, SigningKeyRecord } from "../../src/keystore/index.ts";
+import { isServerStartError, prepareSigningKeys, type ServerLogEvent } from "../../src/server/index.ts";
+import { createCaCertificate, type KeyUse } from "../../src/svid/index.ts";
+
+const trustDomain = "example.org";
+const hour = 3_600_000;
+
+/** An in-memory stand-in for the SigningKey store that records what was asked of it, in order. */
+function fakeStore(initial: OpenedKey[] = [], options: { loadError?: unknown } = {}) {
+  const opened = [...initial];
+  const calls: string[] = [];
+  const store = {
+    namespace: "keys",
+    calls,
+    records: () => opened.map((entry) => [entry.record.name, entry.record.state]),
+    async loadAll() {
+      calls.push("loadAll");
+      if (options.loadError !== undefined) throw options.loadError;
+      return { keys: [...opened], failures: [], resourceVersion: "7" };
+    },
+    async createKey(create: CreateKeyOptions) {
+      const sequence = create.follows === undefined ? 1 : Number(create.follows.split("-").at(-1)) + 1;
+      const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      const caCertificate = await create.certify?.({ privateKey, publicKey: {} as never, keyId: "k" });
+      const entry = await openedKey(create.use, sequence, "prepared", {
+        privateKey,
+        notAfter: create.notAfter,
+        ...(caCertificate !== undefined && { caCertificate }),
+      });
+      calls.push(`createKey ${entry.record.name}`);
+      opened.push(entry);
+      return { ...entry, created: true };
+    },
+    async setState(name: string, state: KeyState) {
+      calls.push(`setState ${name} ${state}`);
+      const index = opened.findIndex((entry) => entry.record.name === name);
+      const entry = opened[index] as OpenedKey;
+      opened[index] = { ...entry, record: { ...entry.record, state } };
+      return opened[index].record;
+    },
+  };
+  return store;
+}
+
+/** An opened record as the store would hand it out. */
+async function openedKey(
+  use: KeyUse,
+  sequence: number,
+  state: KeyState,
+  options: { privateKey?: KeyObject; notAfter?: Date; caCertificate?: string } = {},
+): Promise<OpenedKey> {
+  const privateKey = options.privateKey ?? generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+  const notAfter = options.notAfter ?? new Date(Date.now() + hour);
+  const caCertificate =
+    use === "x509-svid"
+      ? (options.caCertificate ??
+        (await createCaCertificate({
+          trustDomain,
+          privateKey,
+          publicKey: createPublicKey(privateKey),
+          notBefore: new Date(),
+          notAfter,
+        })))
+      : undefined;
+  const record = {
+    name: `${use}-${sequence}`,
+    namespace: "keys",
+    resourceVersion: "1",
+    createdAt: undefined,
+    labels: { "keywrap.spirl.dev/use": use, "keywrap.spirl.dev/sequence": String(sequence) },
+    annotations: {},
+    state,
+    spec: {
+      keyId: `${use}-${sequence}-id`,
+      use,
+      algorithm: "ES256",
+      publicKey: {},
+      notBefore: new Date().toISOString(),
+      notAfter: notAfter.toISOString(),
+      ...(caCertificate !== undefined && { caCertificate }),
+      envelope: { kek: { version: "v1" } },
+    },
+  } as unknown as SigningKeyRecord;
+  return { record, privateKey };
+}
+
+function collect(): { log: (event: ServerLogEvent) => void; events: ServerLogEvent[] } {
+  const events: ServerLogEvent[] = [];
+  return { log: (event) => events.push(event), events };
+}
+
+describe("prepareSigningKeys", () => {
+  it("on an empty namespace stores one key per use before activating it, then holds both in memory", async () => {
+    const store = fakeStore();
+    const { keys } = await prepareSigningKeys({ store, trustDomain, log: collect().log });
+    expect(store.calls).toEqual([
+      "loadAll",
+      "createKey x509-svid-1",
+      "setState x509-svid-1 active",
+      "createKey jwt-svid-1",
+      "setState jwt-svid-1 active",
+    ]);
+    expect(keys.active("jwt-svid")?.keyId).toBe("jwt-svid-1-id");
+    expect(keys.active("x509-svid")?.caCertificatePem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  });
+
+  it("activates a prepared key a crashed start left, creating nothing", async () => {
+    const store = fakeStore([
+      await openedKey("jwt-svid", 1, "prepared"),
+      await openedKey("x509-svid", 1, "active"),
+    ]);
+    await prepareSigningKeys({ store, trustDomain, log: collect().log });
+    expect(store.calls).toEqual(["loadAll", "setState jwt-svid-1 active"]);
+  });
+
+  it("replaces an expired active key with the next one", async () => {
+    const store = fakeStore([
+      await openedKey("jwt-svid", 3, "active", { notAfter: new Date(Date.now() - 1000) }),
+      await openedKey("x509-svid", 1, "active"),
+    ]);
+    const { keys } = await prepareSigningKeys({ store, trustDomain, log: collect().log });
+    expect(store.calls).toEqual(["loadAll", "createKey jwt-svid-4", "setState jwt-svid-4 active"]);
+    expect(keys.published().map((key) => key.keyId)).not.toContain("jwt-svid-3-id");
+  });
+
+  it("never trusts a CA certificate that this key did not sign: the record is refused, a new key made", async () => {
+    const other = await openedKey("x509-svid", 9, "active");
+    const swapped = await openedKey("x509-svid", 1, "active", {
+      caCertificate: other.record.spec.caCertificate ?? "",
+    });
+    const store = fakeStore([swapped, await openedKey("jwt-svid", 1, "active")]);
+    const { log, events } = collect();
+    const { keys } = await prepareSigningKeys({ store, trustDomain, log });
+    expect(events.find((event) => event.level === "error")?.fields?.resource).toBe("keys/x509-svid-1");
+    expect(store.calls).toEqual(["loadAll", "createKey x509-svid-2", "setState x509-svid-2 active"]);
+    const bundleCas = keys.published().flatMap((key) => key.caCertificatePem ?? []);
+    expect(bundleCas).not.toContain(other.record.spec.caCertificate);
+    expect(bundleCas).toHaveLength(1);
+  });
+
+  it("refuses a provider mismatch with its own code, before creating anything", async () => {
+    const mismatch = new EnvelopeError(
+      'envelope.kek.name: the record is wrapped by "a", the configuration names "b"',
+      {
+        code: "PROVIDER_MISMATCH",
+      },
+    );
+    const store = fakeStore([], { loadError: mismatch });
+    const error = await prepareSigningKeys({ store, trustDomain, log: collect().log }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(isServerStartError(error) && [error.code, error.exitCode]).toEqual(["PROVIDER_MISMATCH", 40]);
+    expect((error as Error).message).toContain('"a", the configuration names "b"');
+    expect(store.calls).toEqual(["loadAll"]);
+  });
+});
