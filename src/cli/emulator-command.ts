@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import type { EmulatorConfig } from "../emulator/index.ts";
+import type { CliIo } from "./cli-io.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
 
@@ -35,54 +36,75 @@ export const emulatorCommand: Command = {
   summary: "Run a local Managed HSM + Entra ID emulator for the unmodified Azure SDKs",
   async run(argv, io) {
     // Loaded here, not at the top: every `spirl-keywrap` start would otherwise pay for the emulator.
-    const { loadEmulatorConfig, startEmulator } = await import("../emulator/index.ts");
-    let options: { config?: EmulatorConfig; envFile?: string; port?: number; adminPort?: number };
+    const library = await import("../emulator/index.ts");
+    // Listening from the start: a signal while the config loads or the emulator starts (Ctrl-C, or SIGHUP
+    // from a closed terminal) must still end in close(), which removes the temporary directory that holds
+    // the federated token; Node's default action would end the process before that.
+    const listening = new AbortController();
+    const stopped = Promise.race(
+      (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) =>
+        once(process, signal, { signal: listening.signal }),
+      ),
+    ).catch(() => undefined);
     try {
-      const { values } = parseArgs({
-        args: [...argv],
-        strict: true,
-        options: {
-          config: { type: "string" },
-          // Not `--env-file`: Node takes any argument starting with `--env-file` as its own, also among a
-          // script's arguments, up to a `--` (nodejs/node#54232, fixed only for `--` by #54237). `npx` runs
-          // its own Node with our arguments and no `--`, so that Node would load the file (or exit 9).
-          "write-env": { type: "string" },
-          port: { type: "string" },
-          "admin-port": { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-      });
-      if (values.help) {
-        io.stdout.write(help);
-        return ExitCode.Ok;
-      }
-      const proxyPort = port(values.port, "--port");
-      const adminPort = port(values["admin-port"], "--admin-port");
-      options = {
-        ...(values["write-env"] !== undefined && { envFile: values["write-env"] }),
-        ...(proxyPort !== undefined && { port: proxyPort }),
-        ...(adminPort !== undefined && { adminPort }),
-      };
-      if (values.config !== undefined) options.config = await loadEmulatorConfig(values.config);
-    } catch (error) {
-      io.stderr.write(`spirl-keywrap emulator: ${(error as Error).message}\n`);
-      return ExitCode.Usage;
-    }
-    try {
-      const emulator = await startEmulator(options);
-      // The admin token is a secret: name where it is, never print it.
-      io.stdout.write(
-        `emulator ready: HSM ${emulator.env.AZURE_KEYVAULT_URL}, proxy ${emulator.proxyUrl}, admin ${emulator.adminUrl}` +
-          `${options.envFile === undefined ? " (its token only with --write-env)" : `, env and admin token in ${options.envFile}`}\n`,
-      );
-      // SIGHUP too (a closed terminal): each would otherwise end the process before close() removes the
-      // temporary directory that holds the federated token.
-      await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM"), once(process, "SIGHUP")]);
-      await emulator.close();
-      return ExitCode.Ok;
-    } catch (error) {
-      io.stderr.write(`spirl-keywrap emulator: ${(error as Error).message}\n`);
-      return ExitCode.Usage;
+      return await serve(argv, io, library, stopped);
+    } finally {
+      listening.abort();
     }
   },
 };
+
+/** Parses the flags, loads the config, starts the emulator and serves until `stopped` settles. */
+async function serve(
+  argv: readonly string[],
+  io: CliIo,
+  { loadEmulatorConfig, startEmulator }: typeof import("../emulator/index.ts"),
+  stopped: Promise<unknown>,
+): Promise<number> {
+  let options: { config?: EmulatorConfig; envFile?: string; port?: number; adminPort?: number };
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        config: { type: "string" },
+        // Not `--env-file`: Node takes any argument starting with `--env-file` as its own, also among a
+        // script's arguments, up to a `--` (nodejs/node#54232, fixed only for `--` by #54237). `npx` runs
+        // its own Node with our arguments and no `--`, so that Node would load the file (or exit 9).
+        "write-env": { type: "string" },
+        port: { type: "string" },
+        "admin-port": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    if (values.help) {
+      io.stdout.write(help);
+      return ExitCode.Ok;
+    }
+    const proxyPort = port(values.port, "--port");
+    const adminPort = port(values["admin-port"], "--admin-port");
+    options = {
+      ...(values["write-env"] !== undefined && { envFile: values["write-env"] }),
+      ...(proxyPort !== undefined && { port: proxyPort }),
+      ...(adminPort !== undefined && { adminPort }),
+    };
+    if (values.config !== undefined) options.config = await loadEmulatorConfig(values.config);
+  } catch (error) {
+    io.stderr.write(`spirl-keywrap emulator: ${(error as Error).message}\n`);
+    return ExitCode.Usage;
+  }
+  try {
+    const emulator = await startEmulator(options);
+    // The admin token is a secret: name where it is, never print it.
+    io.stdout.write(
+      `emulator ready: HSM ${emulator.env.AZURE_KEYVAULT_URL}, proxy ${emulator.proxyUrl}, admin ${emulator.adminUrl}` +
+        `${options.envFile === undefined ? " (its token only with --write-env)" : `, env and admin token in ${options.envFile}`}\n`,
+    );
+    await stopped;
+    await emulator.close();
+    return ExitCode.Ok;
+  } catch (error) {
+    io.stderr.write(`spirl-keywrap emulator: ${(error as Error).message}\n`);
+    return ExitCode.Usage;
+  }
+}

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { access, mkdtemp, open, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
@@ -49,6 +49,26 @@ describe("spirl-keywrap emulator", { timeout: 30_000 }, () => {
       await expect(access(dirname(env.AZURE_FEDERATED_TOKEN_FILE ?? ""))).rejects.toThrow();
     },
   );
+
+  it("a signal while the config is still loading ends in a clean stop, not a killed process", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
+    const config = join(dir, "config.fifo");
+    await execa("mkfifo", [config]);
+    const envFile = join(dir, "e.env");
+    const child = spawn(process.execPath, [main, "emulator", "--config", config, "--write-env", envFile], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    // Opening a FIFO for writing waits for its reader: from here on the CLI is loading the config.
+    const writer = await open(config, "w");
+    child.kill("SIGHUP");
+    await writer.writeFile("tenantId: e1e1e1e1-0000-4000-8000-000000000001\n");
+    await writer.close();
+    const [exitCode, signal] = (await once(child, "exit")) as [number | null, string | null];
+    expect({ exitCode, signal }).toEqual({ exitCode: 0, signal: null });
+    // It started (the env file is there), then stopped and removed its temporary directory.
+    const env = parseEnvFile(await readFile(envFile, "utf8"));
+    await expect(access(dirname(env.AZURE_FEDERATED_TOKEN_FILE ?? ""))).rejects.toThrow();
+  });
 
   it("refuses a bad config with one line naming file:line and exit 2", async () => {
     const dir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
