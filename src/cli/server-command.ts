@@ -176,16 +176,18 @@ export const serverCommand: Command = {
       }
       return usage(printable((error as Error).message));
     }
-    const [{ closeOnSignal, createServerLog, isServerStartError, startTrustDomainServer }, keystore, svid] =
-      await Promise.all([
-        import("../server/index.ts"),
-        import("../keystore/index.ts"),
-        import("../svid/index.ts"),
-      ]);
+    const [
+      { closeOnSignal, createServerLog, isServerStartError, startTrustDomainServer, validateServerSettings },
+      keystore,
+    ] = await Promise.all([import("../server/index.ts"), import("../keystore/index.ts")]);
     try {
-      svid.parseTrustDomain(settings.trustDomain);
+      validateServerSettings(settings, {
+        trustDomain: `--trust-domain or ${envOf.trustDomain}`,
+        tokenAudience: `--token-audience or ${envOf.tokenAudience}`,
+      });
     } catch (error) {
-      return usage(`--trust-domain: ${(error as Error).message}`);
+      if (!isServerStartError(error)) throw error;
+      return usage(error.message);
     }
     const log = createServerLog({ format: settings.format, stdout: io.stdout, stderr: io.stderr });
     const namespace = settings.namespace ?? keystore.defaultNamespace();

@@ -183,6 +183,36 @@ export const spirlSystemValues = z
     trustDomainServer: z
       .strictObject({
         image: containerImage("the Trust Domain Server", "ghcr.io/spirl/trust-domain-server"),
+        trustDomain: z
+          .string()
+          .regex(/^[a-z0-9._-]{0,255}$/)
+          .meta(
+            meta({
+              description:
+                "SPIFFE trust domain the server issues SVIDs for (spiffe://<trustDomain>/ns/<namespace>/sa/<service-account>). Required to run the server.",
+              default: "",
+              "x-expected": "a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _)",
+              "x-problems": [
+                whitespace,
+                { when: "[A-Z]", what: "must be lowercase (the SPIFFE ID spec)" },
+                { when: "^[a-z]+://", what: "is a URL; give the trust domain alone, such as example.org" },
+                { when: "^.{256}", what: "is longer than 255 characters" },
+                { what: "must contain only lowercase letters, digits, '.', '-' and '_'" },
+              ],
+            }),
+          ),
+        tokenAudience: z
+          .string()
+          .regex(/^[!-~]{1,256}$/)
+          .meta(
+            meta({
+              description:
+                "Audience the callers' projected service-account tokens must carry; the server checks it with a TokenReview.",
+              default: "spirl-trust-domain-server",
+              "x-expected": "1-256 printable ASCII characters without spaces",
+              "x-problems": [whitespace, { when: "^$", what: "is not set" }],
+            }),
+          ),
         replicas: z
           .int()
           .min(0)

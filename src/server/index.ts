@@ -30,3 +30,8 @@ export {
   type TrustDomainServerOptions,
 } from "./start-trust-domain-server.ts";
 export type { TokenReviewer, TokenReviewResult } from "./token-reviewer.ts";
+export {
+  type ServerSettingSources,
+  type ServerSettings,
+  validateServerSettings,
+} from "./validate-server-settings.ts";

@@ -2,6 +2,8 @@ import { CodedError, codedErrorGuard } from "../errors/index.ts";
 
 /** Why the server did not start (after the preflight passed), each with its own exit status. */
 export const serverStartFailures = {
+  /** A server setting (trust domain, token audience) breaks the values model's rule: a usage error. */
+  SETTINGS_INVALID: 2,
   /** A SigningKey names another KEK provider, HSM or key name than the configuration. */
   PROVIDER_MISMATCH: 40,
   /** The SigningKeys could not be listed, opened, created or activated. */

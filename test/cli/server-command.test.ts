@@ -16,7 +16,7 @@ describe("spirl-keywrap server: settings", () => {
     [
       "a trust domain the SPIFFE spec refuses",
       ["--trust-domain", "Example.org", "--insecure-http"],
-      /--trust-domain: trust domain: expected lowercase/,
+      /trustDomainServer.trustDomain \(--trust-domain or SPIRL_KEYWRAP_TRUST_DOMAIN\) must be lowercase/,
     ],
     [
       "neither a certificate nor --insecure-http",
@@ -32,6 +32,11 @@ describe("spirl-keywrap server: settings", () => {
       "a listen address without a port",
       ["--trust-domain", "example.org", "--insecure-http", "--listen", "0.0.0.0"],
       /--listen: expected HOST:PORT/,
+    ],
+    [
+      "a token audience with a space",
+      ["--trust-domain", "example.org", "--insecure-http", "--token-audience", "a b"],
+      /trustDomainServer.tokenAudience \(--token-audience or SPIRL_KEYWRAP_TOKEN_AUDIENCE\)/,
     ],
     ["an unknown flag", ["--trust-domain", "example.org", "--bogus"], /Unknown option '--bogus'/],
   ])("stops with exit 2 on %s", async (_, args, message) => {

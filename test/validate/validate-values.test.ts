@@ -5,6 +5,8 @@ const good = {
   azure: { keyVault: { url: "https://my-managed-hsm.managedhsm.azure.net/", keyName: "k", keyVersion: "" } },
   trustDomainServer: {
     image: { repository: "ghcr.io/spirl/trust-domain-server", tag: "", pullPolicy: "IfNotPresent" },
+    trustDomain: "example.org",
+    tokenAudience: "spirl-trust-domain-server",
     replicas: 1,
     resources: { requests: { cpu: "100m" } },
   },

@@ -23,7 +23,7 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- fail (printf "azure: is required; expected an object with keyVault; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v0 "trustDomainServer") }}
-{{- fail (printf "trustDomainServer: is required; expected an object with image, replicas, resources; got nothing" ) }}
+{{- fail (printf "trustDomainServer: is required; expected an object with image, trustDomain, tokenAudience, replicas, resources; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v0 "preflight") }}
 {{- fail (printf "preflight: is required; expected an object with image, initContainer, hook, timeout, logFormat, resources; got nothing" ) }}
@@ -161,15 +161,21 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- if hasKey $v0 "trustDomainServer" }}
 {{- $v11 := index $v0 "trustDomainServer" }}
 {{- if not (kindIs "map" $v11) }}
-{{- fail (printf "trustDomainServer: must be an object; expected an object with image, replicas, resources; got %s" (include "spirl-system.got" $v11)) }}
+{{- fail (printf "trustDomainServer: must be an object; expected an object with image, trustDomain, tokenAudience, replicas, resources; got %s" (include "spirl-system.got" $v11)) }}
 {{- else }}
 {{- range $v12, $_ := $v11 }}
-{{- if not (has $v12 (list "image" "replicas" "resources")) }}
-{{- fail (printf "trustDomainServer.%s: is not a known key; expected one of image, replicas, resources; got %s" $v12 (printf "%q" $v12)) }}
+{{- if not (has $v12 (list "image" "trustDomain" "tokenAudience" "replicas" "resources")) }}
+{{- fail (printf "trustDomainServer.%s: is not a known key; expected one of image, trustDomain, tokenAudience, replicas, resources; got %s" $v12 (printf "%q" $v12)) }}
 {{- end }}
 {{- end }}
 {{- if not (hasKey $v11 "image") }}
 {{- fail (printf "trustDomainServer.image: is required; expected an object with repository, tag, pullPolicy; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v11 "trustDomain") }}
+{{- fail (printf "trustDomainServer.trustDomain: is required; expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v11 "tokenAudience") }}
+{{- fail (printf "trustDomainServer.tokenAudience: is required; expected 1-256 printable ASCII characters without spaces; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v11 "replicas") }}
 {{- fail (printf "trustDomainServer.replicas: is required; expected an integer from 0 to 100; got nothing" ) }}
@@ -233,106 +239,143 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if hasKey $v11 "trustDomain" }}
+{{- $v18 := index $v11 "trustDomain" }}
+{{- if not (kindIs "string" $v18) }}
+{{- fail (printf "trustDomainServer.trustDomain: must be a string; expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got %s" (include "spirl-system.got" $v18)) }}
+{{- else if and (kindIs "string" $v18) (not (regexMatch "^[a-z0-9._-]{0,255}$" $v18)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v18) }}
+{{- fail (printf "trustDomainServer.trustDomain: has leading or trailing whitespace; remove it; expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got %s" (include "spirl-system.got" $v18)) }}
+{{- end }}
+{{- if (regexMatch "[A-Z]" $v18) }}
+{{- fail (printf "trustDomainServer.trustDomain: must be lowercase (the SPIFFE ID spec); expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got %s" (include "spirl-system.got" $v18)) }}
+{{- end }}
+{{- if (regexMatch "^[a-z]+://" $v18) }}
+{{- fail (printf "trustDomainServer.trustDomain: is a URL; give the trust domain alone, such as example.org; expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got %s" (include "spirl-system.got" $v18)) }}
+{{- end }}
+{{- if (regexMatch "^.{256}" $v18) }}
+{{- fail (printf "trustDomainServer.trustDomain: is longer than 255 characters; expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got %s" (include "spirl-system.got" $v18)) }}
+{{- end }}
+{{- if true }}
+{{- fail (printf "trustDomainServer.trustDomain: must contain only lowercase letters, digits, '.', '-' and '_'; expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got %s" (include "spirl-system.got" $v18)) }}
+{{- end }}
+{{- fail (printf "trustDomainServer.trustDomain: has the wrong format; expected a SPIFFE trust domain such as example.org (lowercase letters, digits, . - _); got %s" (include "spirl-system.got" $v18)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v11 "tokenAudience" }}
+{{- $v19 := index $v11 "tokenAudience" }}
+{{- if not (kindIs "string" $v19) }}
+{{- fail (printf "trustDomainServer.tokenAudience: must be a string; expected 1-256 printable ASCII characters without spaces; got %s" (include "spirl-system.got" $v19)) }}
+{{- else if and (kindIs "string" $v19) (not (regexMatch "^[!-~]{1,256}$" $v19)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v19) }}
+{{- fail (printf "trustDomainServer.tokenAudience: has leading or trailing whitespace; remove it; expected 1-256 printable ASCII characters without spaces; got %s" (include "spirl-system.got" $v19)) }}
+{{- end }}
+{{- if (regexMatch "^$" $v19) }}
+{{- fail (printf "trustDomainServer.tokenAudience: is not set; expected 1-256 printable ASCII characters without spaces; got %s" (include "spirl-system.got" $v19)) }}
+{{- end }}
+{{- fail (printf "trustDomainServer.tokenAudience: has the wrong format; expected 1-256 printable ASCII characters without spaces; got %s" (include "spirl-system.got" $v19)) }}
+{{- end }}
+{{- end }}
 {{- if hasKey $v11 "replicas" }}
-{{- $v18 := index $v11 "replicas" }}
-{{- if not (and (has (kindOf $v18) (list "float64" "int64" "int")) (eq (float64 $v18) (floor $v18))) }}
-{{- fail (printf "trustDomainServer.replicas: must be an integer; expected an integer from 0 to 100; got %s" (include "spirl-system.got" $v18)) }}
-{{- else if and (not (kindIs "string" $v18)) (lt (float64 $v18) (float64 0)) }}
-{{- fail (printf "trustDomainServer.replicas: must be at least 0; expected an integer from 0 to 100; got %s" (include "spirl-system.got" $v18)) }}
-{{- else if and (not (kindIs "string" $v18)) (gt (float64 $v18) (float64 100)) }}
-{{- fail (printf "trustDomainServer.replicas: must be at most 100; expected an integer from 0 to 100; got %s" (include "spirl-system.got" $v18)) }}
+{{- $v20 := index $v11 "replicas" }}
+{{- if not (and (has (kindOf $v20) (list "float64" "int64" "int")) (eq (float64 $v20) (floor $v20))) }}
+{{- fail (printf "trustDomainServer.replicas: must be an integer; expected an integer from 0 to 100; got %s" (include "spirl-system.got" $v20)) }}
+{{- else if and (not (kindIs "string" $v20)) (lt (float64 $v20) (float64 0)) }}
+{{- fail (printf "trustDomainServer.replicas: must be at least 0; expected an integer from 0 to 100; got %s" (include "spirl-system.got" $v20)) }}
+{{- else if and (not (kindIs "string" $v20)) (gt (float64 $v20) (float64 100)) }}
+{{- fail (printf "trustDomainServer.replicas: must be at most 100; expected an integer from 0 to 100; got %s" (include "spirl-system.got" $v20)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v11 "resources" }}
-{{- $v19 := index $v11 "resources" }}
-{{- if not (kindIs "map" $v19) }}
-{{- fail (printf "trustDomainServer.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v19)) }}
-{{- else }}
-{{- range $v20, $_ := $v19 }}
-{{- if not (has $v20 (list "requests" "limits")) }}
-{{- fail (printf "trustDomainServer.resources.%s: is not a known key; expected one of requests, limits; got %s" $v20 (printf "%q" $v20)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v19 "requests" }}
-{{- $v21 := index $v19 "requests" }}
+{{- $v21 := index $v11 "resources" }}
 {{- if not (kindIs "map" $v21) }}
-{{- fail (printf "trustDomainServer.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v21)) }}
+{{- fail (printf "trustDomainServer.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v21)) }}
 {{- else }}
 {{- range $v22, $_ := $v21 }}
-{{- if not (has $v22 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "trustDomainServer.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v22 (printf "%q" $v22)) }}
+{{- if not (has $v22 (list "requests" "limits")) }}
+{{- fail (printf "trustDomainServer.resources.%s: is not a known key; expected one of requests, limits; got %s" $v22 (printf "%q" $v22)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v21 "cpu" }}
-{{- $v23 := index $v21 "cpu" }}
-{{- if not (or (kindIs "string" $v23) (has (kindOf $v23) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v23)) }}
-{{- else if and (kindIs "string" $v23) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v23)) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v23)) }}
-{{- else if and (not (kindIs "string" $v23)) (lt (float64 $v23) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v23)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v21 "memory" }}
-{{- $v24 := index $v21 "memory" }}
-{{- if not (or (kindIs "string" $v24) (has (kindOf $v24) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v24)) }}
-{{- else if and (kindIs "string" $v24) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v24)) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v24)) }}
-{{- else if and (not (kindIs "string" $v24)) (lt (float64 $v24) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v24)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v21 "ephemeral-storage" }}
-{{- $v25 := index $v21 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v25) (has (kindOf $v25) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
-{{- else if and (kindIs "string" $v25) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v25)) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
-{{- else if and (not (kindIs "string" $v25)) (lt (float64 $v25) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v19 "limits" }}
-{{- $v26 := index $v19 "limits" }}
-{{- if not (kindIs "map" $v26) }}
-{{- fail (printf "trustDomainServer.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v26)) }}
+{{- if hasKey $v21 "requests" }}
+{{- $v23 := index $v21 "requests" }}
+{{- if not (kindIs "map" $v23) }}
+{{- fail (printf "trustDomainServer.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v23)) }}
 {{- else }}
-{{- range $v27, $_ := $v26 }}
-{{- if not (has $v27 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "trustDomainServer.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v27 (printf "%q" $v27)) }}
+{{- range $v24, $_ := $v23 }}
+{{- if not (has $v24 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "trustDomainServer.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v24 (printf "%q" $v24)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v26 "cpu" }}
-{{- $v28 := index $v26 "cpu" }}
-{{- if not (or (kindIs "string" $v28) (has (kindOf $v28) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v28)) }}
-{{- else if and (kindIs "string" $v28) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v28)) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v28)) }}
-{{- else if and (not (kindIs "string" $v28)) (lt (float64 $v28) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v28)) }}
+{{- if hasKey $v23 "cpu" }}
+{{- $v25 := index $v23 "cpu" }}
+{{- if not (or (kindIs "string" $v25) (has (kindOf $v25) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
+{{- else if and (kindIs "string" $v25) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v25)) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
+{{- else if and (not (kindIs "string" $v25)) (lt (float64 $v25) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v26 "memory" }}
-{{- $v29 := index $v26 "memory" }}
-{{- if not (or (kindIs "string" $v29) (has (kindOf $v29) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v29)) }}
-{{- else if and (kindIs "string" $v29) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v29)) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v29)) }}
-{{- else if and (not (kindIs "string" $v29)) (lt (float64 $v29) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v29)) }}
+{{- if hasKey $v23 "memory" }}
+{{- $v26 := index $v23 "memory" }}
+{{- if not (or (kindIs "string" $v26) (has (kindOf $v26) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v26)) }}
+{{- else if and (kindIs "string" $v26) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v26)) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v26)) }}
+{{- else if and (not (kindIs "string" $v26)) (lt (float64 $v26) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v26)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v26 "ephemeral-storage" }}
-{{- $v30 := index $v26 "ephemeral-storage" }}
+{{- if hasKey $v23 "ephemeral-storage" }}
+{{- $v27 := index $v23 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v27) (has (kindOf $v27) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v27)) }}
+{{- else if and (kindIs "string" $v27) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v27)) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v27)) }}
+{{- else if and (not (kindIs "string" $v27)) (lt (float64 $v27) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v27)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v21 "limits" }}
+{{- $v28 := index $v21 "limits" }}
+{{- if not (kindIs "map" $v28) }}
+{{- fail (printf "trustDomainServer.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v28)) }}
+{{- else }}
+{{- range $v29, $_ := $v28 }}
+{{- if not (has $v29 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "trustDomainServer.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v29 (printf "%q" $v29)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v28 "cpu" }}
+{{- $v30 := index $v28 "cpu" }}
 {{- if not (or (kindIs "string" $v30) (has (kindOf $v30) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
 {{- else if and (kindIs "string" $v30) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v30)) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
 {{- else if and (not (kindIs "string" $v30)) (lt (float64 $v30) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v28 "memory" }}
+{{- $v31 := index $v28 "memory" }}
+{{- if not (or (kindIs "string" $v31) (has (kindOf $v31) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
+{{- else if and (kindIs "string" $v31) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v31)) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
+{{- else if and (not (kindIs "string" $v31)) (lt (float64 $v31) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v28 "ephemeral-storage" }}
+{{- $v32 := index $v28 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v32) (has (kindOf $v32) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
+{{- else if and (kindIs "string" $v32) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v32)) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
+{{- else if and (not (kindIs "string" $v32)) (lt (float64 $v32) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -342,253 +385,253 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- if hasKey $v0 "preflight" }}
-{{- $v31 := index $v0 "preflight" }}
-{{- if not (kindIs "map" $v31) }}
-{{- fail (printf "preflight: must be an object; expected an object with image, initContainer, hook, timeout, logFormat, resources; got %s" (include "spirl-system.got" $v31)) }}
-{{- else }}
-{{- range $v32, $_ := $v31 }}
-{{- if not (has $v32 (list "image" "initContainer" "hook" "timeout" "logFormat" "resources")) }}
-{{- fail (printf "preflight.%s: is not a known key; expected one of image, initContainer, hook, timeout, logFormat, resources; got %s" $v32 (printf "%q" $v32)) }}
-{{- end }}
-{{- end }}
-{{- if not (hasKey $v31 "image") }}
-{{- fail (printf "preflight.image: is required; expected an object with repository, tag, pullPolicy; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v31 "initContainer") }}
-{{- fail (printf "preflight.initContainer: is required; expected an object with enabled; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v31 "hook") }}
-{{- fail (printf "preflight.hook: is required; expected an object with enabled, activeDeadlineSeconds; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v31 "timeout") }}
-{{- fail (printf "preflight.timeout: is required; expected a number of seconds such as 60s (1s to 9999s); got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v31 "logFormat") }}
-{{- fail (printf "preflight.logFormat: is required; expected one of text, json; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v31 "resources") }}
-{{- fail (printf "preflight.resources: is required; expected an object with requests, limits; got nothing" ) }}
-{{- end }}
-{{- if hasKey $v31 "image" }}
-{{- $v33 := index $v31 "image" }}
+{{- $v33 := index $v0 "preflight" }}
 {{- if not (kindIs "map" $v33) }}
-{{- fail (printf "preflight.image: must be an object; expected an object with repository, tag, pullPolicy; got %s" (include "spirl-system.got" $v33)) }}
+{{- fail (printf "preflight: must be an object; expected an object with image, initContainer, hook, timeout, logFormat, resources; got %s" (include "spirl-system.got" $v33)) }}
 {{- else }}
 {{- range $v34, $_ := $v33 }}
-{{- if not (has $v34 (list "repository" "tag" "pullPolicy")) }}
-{{- fail (printf "preflight.image.%s: is not a known key; expected one of repository, tag, pullPolicy; got %s" $v34 (printf "%q" $v34)) }}
+{{- if not (has $v34 (list "image" "initContainer" "hook" "timeout" "logFormat" "resources")) }}
+{{- fail (printf "preflight.%s: is not a known key; expected one of image, initContainer, hook, timeout, logFormat, resources; got %s" $v34 (printf "%q" $v34)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v33 "repository") }}
+{{- if not (hasKey $v33 "image") }}
+{{- fail (printf "preflight.image: is required; expected an object with repository, tag, pullPolicy; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v33 "initContainer") }}
+{{- fail (printf "preflight.initContainer: is required; expected an object with enabled; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v33 "hook") }}
+{{- fail (printf "preflight.hook: is required; expected an object with enabled, activeDeadlineSeconds; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v33 "timeout") }}
+{{- fail (printf "preflight.timeout: is required; expected a number of seconds such as 60s (1s to 9999s); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v33 "logFormat") }}
+{{- fail (printf "preflight.logFormat: is required; expected one of text, json; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v33 "resources") }}
+{{- fail (printf "preflight.resources: is required; expected an object with requests, limits; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v33 "image" }}
+{{- $v35 := index $v33 "image" }}
+{{- if not (kindIs "map" $v35) }}
+{{- fail (printf "preflight.image: must be an object; expected an object with repository, tag, pullPolicy; got %s" (include "spirl-system.got" $v35)) }}
+{{- else }}
+{{- range $v36, $_ := $v35 }}
+{{- if not (has $v36 (list "repository" "tag" "pullPolicy")) }}
+{{- fail (printf "preflight.image.%s: is not a known key; expected one of repository, tag, pullPolicy; got %s" $v36 (printf "%q" $v36)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v35 "repository") }}
 {{- fail (printf "preflight.image.repository: is required; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v33 "tag") }}
+{{- if not (hasKey $v35 "tag") }}
 {{- fail (printf "preflight.image.tag: is required; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v33 "pullPolicy") }}
+{{- if not (hasKey $v35 "pullPolicy") }}
 {{- fail (printf "preflight.image.pullPolicy: is required; expected one of Always, IfNotPresent, Never; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v33 "repository" }}
-{{- $v35 := index $v33 "repository" }}
-{{- if not (kindIs "string" $v35) }}
-{{- fail (printf "preflight.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
-{{- else if and (kindIs "string" $v35) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v35)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v35) }}
-{{- fail (printf "preflight.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
-{{- end }}
-{{- if (regexMatch "^$" $v35) }}
-{{- fail (printf "preflight.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
-{{- end }}
-{{- fail (printf "preflight.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
-{{- else if and (kindIs "string" $v35) (gt (len $v35) 255) }}
-{{- fail (printf "preflight.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v35)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v33 "tag" }}
-{{- $v36 := index $v33 "tag" }}
-{{- if not (kindIs "string" $v36) }}
-{{- fail (printf "preflight.image.tag: must be a string; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v36)) }}
-{{- else if and (kindIs "string" $v36) (not (regexMatch "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$" $v36)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v36) }}
-{{- fail (printf "preflight.image.tag: has leading or trailing whitespace; remove it; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v36)) }}
-{{- end }}
-{{- fail (printf "preflight.image.tag: has the wrong format; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v36)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v33 "pullPolicy" }}
-{{- $v37 := index $v33 "pullPolicy" }}
+{{- if hasKey $v35 "repository" }}
+{{- $v37 := index $v35 "repository" }}
 {{- if not (kindIs "string" $v37) }}
-{{- fail (printf "preflight.image.pullPolicy: must be a string; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v37)) }}
-{{- else if not (has $v37 (list "Always" "IfNotPresent" "Never")) }}
-{{- fail (printf "preflight.image.pullPolicy: is not one of the allowed values; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v37)) }}
+{{- fail (printf "preflight.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
+{{- else if and (kindIs "string" $v37) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v37)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v37) }}
+{{- fail (printf "preflight.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
+{{- end }}
+{{- if (regexMatch "^$" $v37) }}
+{{- fail (printf "preflight.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
+{{- end }}
+{{- fail (printf "preflight.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
+{{- else if and (kindIs "string" $v37) (gt (len $v37) 255) }}
+{{- fail (printf "preflight.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v35 "tag" }}
+{{- $v38 := index $v35 "tag" }}
+{{- if not (kindIs "string" $v38) }}
+{{- fail (printf "preflight.image.tag: must be a string; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v38)) }}
+{{- else if and (kindIs "string" $v38) (not (regexMatch "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$" $v38)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v38) }}
+{{- fail (printf "preflight.image.tag: has leading or trailing whitespace; remove it; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v38)) }}
+{{- end }}
+{{- fail (printf "preflight.image.tag: has the wrong format; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v38)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v35 "pullPolicy" }}
+{{- $v39 := index $v35 "pullPolicy" }}
+{{- if not (kindIs "string" $v39) }}
+{{- fail (printf "preflight.image.pullPolicy: must be a string; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v39)) }}
+{{- else if not (has $v39 (list "Always" "IfNotPresent" "Never")) }}
+{{- fail (printf "preflight.image.pullPolicy: is not one of the allowed values; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v39)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v31 "initContainer" }}
-{{- $v38 := index $v31 "initContainer" }}
-{{- if not (kindIs "map" $v38) }}
-{{- fail (printf "preflight.initContainer: must be an object; expected an object with enabled; got %s" (include "spirl-system.got" $v38)) }}
+{{- if hasKey $v33 "initContainer" }}
+{{- $v40 := index $v33 "initContainer" }}
+{{- if not (kindIs "map" $v40) }}
+{{- fail (printf "preflight.initContainer: must be an object; expected an object with enabled; got %s" (include "spirl-system.got" $v40)) }}
 {{- else }}
-{{- range $v39, $_ := $v38 }}
-{{- if not (has $v39 (list "enabled")) }}
-{{- fail (printf "preflight.initContainer.%s: is not a known key; expected one of enabled; got %s" $v39 (printf "%q" $v39)) }}
+{{- range $v41, $_ := $v40 }}
+{{- if not (has $v41 (list "enabled")) }}
+{{- fail (printf "preflight.initContainer.%s: is not a known key; expected one of enabled; got %s" $v41 (printf "%q" $v41)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v38 "enabled") }}
+{{- if not (hasKey $v40 "enabled") }}
 {{- fail (printf "preflight.initContainer.enabled: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v38 "enabled" }}
-{{- $v40 := index $v38 "enabled" }}
-{{- if not (kindIs "bool" $v40) }}
-{{- fail (printf "preflight.initContainer.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v40)) }}
+{{- if hasKey $v40 "enabled" }}
+{{- $v42 := index $v40 "enabled" }}
+{{- if not (kindIs "bool" $v42) }}
+{{- fail (printf "preflight.initContainer.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v42)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v31 "hook" }}
-{{- $v41 := index $v31 "hook" }}
-{{- if not (kindIs "map" $v41) }}
-{{- fail (printf "preflight.hook: must be an object; expected an object with enabled, activeDeadlineSeconds; got %s" (include "spirl-system.got" $v41)) }}
+{{- if hasKey $v33 "hook" }}
+{{- $v43 := index $v33 "hook" }}
+{{- if not (kindIs "map" $v43) }}
+{{- fail (printf "preflight.hook: must be an object; expected an object with enabled, activeDeadlineSeconds; got %s" (include "spirl-system.got" $v43)) }}
 {{- else }}
-{{- range $v42, $_ := $v41 }}
-{{- if not (has $v42 (list "enabled" "activeDeadlineSeconds")) }}
-{{- fail (printf "preflight.hook.%s: is not a known key; expected one of enabled, activeDeadlineSeconds; got %s" $v42 (printf "%q" $v42)) }}
+{{- range $v44, $_ := $v43 }}
+{{- if not (has $v44 (list "enabled" "activeDeadlineSeconds")) }}
+{{- fail (printf "preflight.hook.%s: is not a known key; expected one of enabled, activeDeadlineSeconds; got %s" $v44 (printf "%q" $v44)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v41 "enabled") }}
+{{- if not (hasKey $v43 "enabled") }}
 {{- fail (printf "preflight.hook.enabled: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v41 "activeDeadlineSeconds") }}
+{{- if not (hasKey $v43 "activeDeadlineSeconds") }}
 {{- fail (printf "preflight.hook.activeDeadlineSeconds: is required; expected an integer from 30 to 3600; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v41 "enabled" }}
-{{- $v43 := index $v41 "enabled" }}
-{{- if not (kindIs "bool" $v43) }}
-{{- fail (printf "preflight.hook.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v43)) }}
+{{- if hasKey $v43 "enabled" }}
+{{- $v45 := index $v43 "enabled" }}
+{{- if not (kindIs "bool" $v45) }}
+{{- fail (printf "preflight.hook.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v45)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v41 "activeDeadlineSeconds" }}
-{{- $v44 := index $v41 "activeDeadlineSeconds" }}
-{{- if not (and (has (kindOf $v44) (list "float64" "int64" "int")) (eq (float64 $v44) (floor $v44))) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be an integer; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v44)) }}
-{{- else if and (not (kindIs "string" $v44)) (lt (float64 $v44) (float64 30)) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at least 30; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v44)) }}
-{{- else if and (not (kindIs "string" $v44)) (gt (float64 $v44) (float64 3600)) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at most 3600; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v44)) }}
+{{- if hasKey $v43 "activeDeadlineSeconds" }}
+{{- $v46 := index $v43 "activeDeadlineSeconds" }}
+{{- if not (and (has (kindOf $v46) (list "float64" "int64" "int")) (eq (float64 $v46) (floor $v46))) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be an integer; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v46)) }}
+{{- else if and (not (kindIs "string" $v46)) (lt (float64 $v46) (float64 30)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at least 30; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v46)) }}
+{{- else if and (not (kindIs "string" $v46)) (gt (float64 $v46) (float64 3600)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at most 3600; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v46)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v31 "timeout" }}
-{{- $v45 := index $v31 "timeout" }}
-{{- if not (kindIs "string" $v45) }}
-{{- fail (printf "preflight.timeout: must be a string; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v45)) }}
-{{- else if and (kindIs "string" $v45) (not (regexMatch "^[1-9][0-9]{0,3}s$" $v45)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v45) }}
-{{- fail (printf "preflight.timeout: has leading or trailing whitespace; remove it; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v45)) }}
+{{- if hasKey $v33 "timeout" }}
+{{- $v47 := index $v33 "timeout" }}
+{{- if not (kindIs "string" $v47) }}
+{{- fail (printf "preflight.timeout: must be a string; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v47)) }}
+{{- else if and (kindIs "string" $v47) (not (regexMatch "^[1-9][0-9]{0,3}s$" $v47)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v47) }}
+{{- fail (printf "preflight.timeout: has leading or trailing whitespace; remove it; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v47)) }}
 {{- end }}
-{{- fail (printf "preflight.timeout: has the wrong format; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v45)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v31 "logFormat" }}
-{{- $v46 := index $v31 "logFormat" }}
-{{- if not (kindIs "string" $v46) }}
-{{- fail (printf "preflight.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v46)) }}
-{{- else if not (has $v46 (list "text" "json")) }}
-{{- fail (printf "preflight.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v46)) }}
+{{- fail (printf "preflight.timeout: has the wrong format; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v47)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v31 "resources" }}
-{{- $v47 := index $v31 "resources" }}
-{{- if not (kindIs "map" $v47) }}
-{{- fail (printf "preflight.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v47)) }}
-{{- else }}
-{{- range $v48, $_ := $v47 }}
-{{- if not (has $v48 (list "requests" "limits")) }}
-{{- fail (printf "preflight.resources.%s: is not a known key; expected one of requests, limits; got %s" $v48 (printf "%q" $v48)) }}
+{{- if hasKey $v33 "logFormat" }}
+{{- $v48 := index $v33 "logFormat" }}
+{{- if not (kindIs "string" $v48) }}
+{{- fail (printf "preflight.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v48)) }}
+{{- else if not (has $v48 (list "text" "json")) }}
+{{- fail (printf "preflight.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v48)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v47 "requests" }}
-{{- $v49 := index $v47 "requests" }}
+{{- if hasKey $v33 "resources" }}
+{{- $v49 := index $v33 "resources" }}
 {{- if not (kindIs "map" $v49) }}
-{{- fail (printf "preflight.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v49)) }}
+{{- fail (printf "preflight.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v49)) }}
 {{- else }}
 {{- range $v50, $_ := $v49 }}
-{{- if not (has $v50 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "preflight.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v50 (printf "%q" $v50)) }}
+{{- if not (has $v50 (list "requests" "limits")) }}
+{{- fail (printf "preflight.resources.%s: is not a known key; expected one of requests, limits; got %s" $v50 (printf "%q" $v50)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v49 "cpu" }}
-{{- $v51 := index $v49 "cpu" }}
-{{- if not (or (kindIs "string" $v51) (has (kindOf $v51) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v51)) }}
-{{- else if and (kindIs "string" $v51) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v51)) }}
-{{- fail (printf "preflight.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v51)) }}
-{{- else if and (not (kindIs "string" $v51)) (lt (float64 $v51) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v51)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v49 "memory" }}
-{{- $v52 := index $v49 "memory" }}
-{{- if not (or (kindIs "string" $v52) (has (kindOf $v52) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v52)) }}
-{{- else if and (kindIs "string" $v52) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v52)) }}
-{{- fail (printf "preflight.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v52)) }}
-{{- else if and (not (kindIs "string" $v52)) (lt (float64 $v52) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v52)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v49 "ephemeral-storage" }}
-{{- $v53 := index $v49 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v53) (has (kindOf $v53) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
-{{- else if and (kindIs "string" $v53) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v53)) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
-{{- else if and (not (kindIs "string" $v53)) (lt (float64 $v53) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v47 "limits" }}
-{{- $v54 := index $v47 "limits" }}
-{{- if not (kindIs "map" $v54) }}
-{{- fail (printf "preflight.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v54)) }}
+{{- if hasKey $v49 "requests" }}
+{{- $v51 := index $v49 "requests" }}
+{{- if not (kindIs "map" $v51) }}
+{{- fail (printf "preflight.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v51)) }}
 {{- else }}
-{{- range $v55, $_ := $v54 }}
-{{- if not (has $v55 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "preflight.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v55 (printf "%q" $v55)) }}
+{{- range $v52, $_ := $v51 }}
+{{- if not (has $v52 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "preflight.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v52 (printf "%q" $v52)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v54 "cpu" }}
-{{- $v56 := index $v54 "cpu" }}
-{{- if not (or (kindIs "string" $v56) (has (kindOf $v56) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v56)) }}
-{{- else if and (kindIs "string" $v56) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v56)) }}
-{{- fail (printf "preflight.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v56)) }}
-{{- else if and (not (kindIs "string" $v56)) (lt (float64 $v56) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v56)) }}
+{{- if hasKey $v51 "cpu" }}
+{{- $v53 := index $v51 "cpu" }}
+{{- if not (or (kindIs "string" $v53) (has (kindOf $v53) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
+{{- else if and (kindIs "string" $v53) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v53)) }}
+{{- fail (printf "preflight.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
+{{- else if and (not (kindIs "string" $v53)) (lt (float64 $v53) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v54 "memory" }}
-{{- $v57 := index $v54 "memory" }}
-{{- if not (or (kindIs "string" $v57) (has (kindOf $v57) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v57)) }}
-{{- else if and (kindIs "string" $v57) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v57)) }}
-{{- fail (printf "preflight.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v57)) }}
-{{- else if and (not (kindIs "string" $v57)) (lt (float64 $v57) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v57)) }}
+{{- if hasKey $v51 "memory" }}
+{{- $v54 := index $v51 "memory" }}
+{{- if not (or (kindIs "string" $v54) (has (kindOf $v54) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v54)) }}
+{{- else if and (kindIs "string" $v54) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v54)) }}
+{{- fail (printf "preflight.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v54)) }}
+{{- else if and (not (kindIs "string" $v54)) (lt (float64 $v54) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v54)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v54 "ephemeral-storage" }}
-{{- $v58 := index $v54 "ephemeral-storage" }}
+{{- if hasKey $v51 "ephemeral-storage" }}
+{{- $v55 := index $v51 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v55) (has (kindOf $v55) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v55)) }}
+{{- else if and (kindIs "string" $v55) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v55)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v55)) }}
+{{- else if and (not (kindIs "string" $v55)) (lt (float64 $v55) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v55)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v49 "limits" }}
+{{- $v56 := index $v49 "limits" }}
+{{- if not (kindIs "map" $v56) }}
+{{- fail (printf "preflight.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v56)) }}
+{{- else }}
+{{- range $v57, $_ := $v56 }}
+{{- if not (has $v57 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "preflight.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v57 (printf "%q" $v57)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v56 "cpu" }}
+{{- $v58 := index $v56 "cpu" }}
 {{- if not (or (kindIs "string" $v58) (has (kindOf $v58) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
 {{- else if and (kindIs "string" $v58) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v58)) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- fail (printf "preflight.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
 {{- else if and (not (kindIs "string" $v58)) (lt (float64 $v58) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v56 "memory" }}
+{{- $v59 := index $v56 "memory" }}
+{{- if not (or (kindIs "string" $v59) (has (kindOf $v59) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
+{{- else if and (kindIs "string" $v59) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v59)) }}
+{{- fail (printf "preflight.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
+{{- else if and (not (kindIs "string" $v59)) (lt (float64 $v59) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v56 "ephemeral-storage" }}
+{{- $v60 := index $v56 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v60) (has (kindOf $v60) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
+{{- else if and (kindIs "string" $v60) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v60)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
+{{- else if and (not (kindIs "string" $v60)) (lt (float64 $v60) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -598,77 +641,77 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- if hasKey $v0 "serviceAccount" }}
-{{- $v59 := index $v0 "serviceAccount" }}
-{{- if not (kindIs "map" $v59) }}
-{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v59)) }}
+{{- $v61 := index $v0 "serviceAccount" }}
+{{- if not (kindIs "map" $v61) }}
+{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v61)) }}
 {{- else }}
-{{- range $v60, $_ := $v59 }}
-{{- if not (has $v60 (list "create" "name" "annotations" "workloadIdentity")) }}
-{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v60 (printf "%q" $v60)) }}
+{{- range $v62, $_ := $v61 }}
+{{- if not (has $v62 (list "create" "name" "annotations" "workloadIdentity")) }}
+{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v62 (printf "%q" $v62)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v59 "create") }}
+{{- if not (hasKey $v61 "create") }}
 {{- fail (printf "serviceAccount.create: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v59 "name") }}
+{{- if not (hasKey $v61 "name") }}
 {{- fail (printf "serviceAccount.name: is required; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v59 "workloadIdentity") }}
+{{- if not (hasKey $v61 "workloadIdentity") }}
 {{- fail (printf "serviceAccount.workloadIdentity: is required; expected an object with clientId; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v59 "create" }}
-{{- $v61 := index $v59 "create" }}
-{{- if not (kindIs "bool" $v61) }}
-{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v61)) }}
+{{- if hasKey $v61 "create" }}
+{{- $v63 := index $v61 "create" }}
+{{- if not (kindIs "bool" $v63) }}
+{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v63)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v59 "name" }}
-{{- $v62 := index $v59 "name" }}
-{{- if not (kindIs "string" $v62) }}
-{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
-{{- else if and (kindIs "string" $v62) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v62)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v62) }}
-{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- if hasKey $v61 "name" }}
+{{- $v64 := index $v61 "name" }}
+{{- if not (kindIs "string" $v64) }}
+{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
+{{- else if and (kindIs "string" $v64) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v64)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v64) }}
+{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
-{{- else if and (kindIs "string" $v62) (gt (len $v62) 53) }}
-{{- fail (printf "serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v62)) }}
+{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
+{{- else if and (kindIs "string" $v64) (gt (len $v64) 53) }}
+{{- fail (printf "serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v59 "annotations" }}
-{{- $v63 := index $v59 "annotations" }}
-{{- if not (kindIs "map" $v63) }}
-{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v63)) }}
+{{- if hasKey $v61 "annotations" }}
+{{- $v65 := index $v61 "annotations" }}
+{{- if not (kindIs "map" $v65) }}
+{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v65)) }}
 {{- else }}
-{{- range $v64, $v65 := $v63 }}
-{{- if not (kindIs "string" $v65) }}
-{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v64 (include "spirl-system.got" $v65)) }}
+{{- range $v66, $v67 := $v65 }}
+{{- if not (kindIs "string" $v67) }}
+{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v66 (include "spirl-system.got" $v67)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v59 "workloadIdentity" }}
-{{- $v66 := index $v59 "workloadIdentity" }}
-{{- if not (kindIs "map" $v66) }}
-{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v66)) }}
+{{- if hasKey $v61 "workloadIdentity" }}
+{{- $v68 := index $v61 "workloadIdentity" }}
+{{- if not (kindIs "map" $v68) }}
+{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v68)) }}
 {{- else }}
-{{- range $v67, $_ := $v66 }}
-{{- if not (has $v67 (list "clientId")) }}
-{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v67 (printf "%q" $v67)) }}
+{{- range $v69, $_ := $v68 }}
+{{- if not (has $v69 (list "clientId")) }}
+{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v69 (printf "%q" $v69)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v66 "clientId") }}
+{{- if not (hasKey $v68 "clientId") }}
 {{- fail (printf "serviceAccount.workloadIdentity.clientId: is required; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v66 "clientId" }}
-{{- $v68 := index $v66 "clientId" }}
-{{- if not (kindIs "string" $v68) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v68)) }}
-{{- else if and (kindIs "string" $v68) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v68)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v68) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v68)) }}
+{{- if hasKey $v68 "clientId" }}
+{{- $v70 := index $v68 "clientId" }}
+{{- if not (kindIs "string" $v70) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v70)) }}
+{{- else if and (kindIs "string" $v70) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v70)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v70) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v70)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v68)) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v70)) }}
 {{- end }}
 {{- end }}
 {{- end }}
