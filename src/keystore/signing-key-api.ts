@@ -1,5 +1,6 @@
 import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
 import { KeyStoreError } from "./keystore-error.ts";
+import { retryKubeCall } from "./retry-kube-call.ts";
 import { type SigningKeyResource, signingKeyCrd } from "./signing-key-resource.ts";
 
 /** The HTTP status of a client-node `ApiException`, if the error is one. */
@@ -60,10 +61,12 @@ export class SigningKeyApi {
 
   async list(labelSelector?: string): Promise<{ items: SigningKeyResource[]; resourceVersion: string }> {
     try {
-      const list = (await this.#api.listNamespacedCustomObject({
-        ...this.#base(),
-        ...(labelSelector !== undefined && { labelSelector }),
-      })) as { items: SigningKeyResource[]; metadata: { resourceVersion: string } };
+      const list = (await retryKubeCall(() =>
+        this.#api.listNamespacedCustomObject({
+          ...this.#base(),
+          ...(labelSelector !== undefined && { labelSelector }),
+        }),
+      )) as { items: SigningKeyResource[]; metadata: { resourceVersion: string } };
       return { items: list.items, resourceVersion: list.metadata.resourceVersion };
     } catch (error) {
       throw this.#fail("list", undefined, error);
@@ -72,7 +75,9 @@ export class SigningKeyApi {
 
   async get(name: string): Promise<SigningKeyResource> {
     try {
-      return (await this.#api.getNamespacedCustomObject({ ...this.#base(), name })) as SigningKeyResource;
+      return (await retryKubeCall(() =>
+        this.#api.getNamespacedCustomObject({ ...this.#base(), name }),
+      )) as SigningKeyResource;
     } catch (error) {
       throw this.#fail("get", name, error);
     }
@@ -81,7 +86,9 @@ export class SigningKeyApi {
   /** Creates; a name already taken is `KEYSTORE_CONFLICT` (status 409). */
   async create(body: unknown, name: string): Promise<SigningKeyResource> {
     try {
-      return (await this.#api.createNamespacedCustomObject({ ...this.#base(), body })) as SigningKeyResource;
+      return (await retryKubeCall(() =>
+        this.#api.createNamespacedCustomObject({ ...this.#base(), body }),
+      )) as SigningKeyResource;
     } catch (error) {
       throw this.#fail("create", name, error);
     }
@@ -90,11 +97,9 @@ export class SigningKeyApi {
   /** Replaces `spec`; `body.metadata.resourceVersion` is the precondition (409 when stale). */
   async replace(body: SigningKeyResource): Promise<SigningKeyResource> {
     try {
-      return (await this.#api.replaceNamespacedCustomObject({
-        ...this.#base(),
-        name: body.metadata.name,
-        body,
-      })) as SigningKeyResource;
+      return (await retryKubeCall(() =>
+        this.#api.replaceNamespacedCustomObject({ ...this.#base(), name: body.metadata.name, body }),
+      )) as SigningKeyResource;
     } catch (error) {
       throw this.#fail("update", body.metadata.name, error);
     }
@@ -103,34 +108,28 @@ export class SigningKeyApi {
   /** Replaces `status` through the status subresource, with the same precondition. */
   async replaceStatus(body: SigningKeyResource): Promise<SigningKeyResource> {
     try {
-      return (await this.#api.replaceNamespacedCustomObjectStatus({
-        ...this.#base(),
-        name: body.metadata.name,
-        body,
-      })) as SigningKeyResource;
+      return (await retryKubeCall(() =>
+        this.#api.replaceNamespacedCustomObjectStatus({ ...this.#base(), name: body.metadata.name, body }),
+      )) as SigningKeyResource;
     } catch (error) {
       throw this.#fail("status update", body.metadata.name, error);
     }
   }
 
-  async delete(name: string): Promise<void> {
-    try {
-      await this.#api.deleteNamespacedCustomObject({ ...this.#base(), name });
-    } catch (error) {
-      throw this.#fail("delete", name, error);
-    }
-  }
-
-  /** Watches from `resourceVersion` (with bookmarks); `done` gets the error or undefined at a server close. */
+  /**
+   * Watches from `resourceVersion` (with bookmarks) until the server closes it after `timeoutSeconds`;
+   * `done` gets the error, or null/undefined at a server close.
+   */
   watch(
     resourceVersion: string,
+    timeoutSeconds: number,
     onEvent: (event: RawWatchEvent) => void,
     done: (error: unknown) => void,
   ): Promise<AbortController> {
     const { group, version, plural } = signingKeyCrd;
     return this.#watch.watch(
       `/apis/${group}/${version}/namespaces/${this.namespace}/${plural}`,
-      { resourceVersion, allowWatchBookmarks: true },
+      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
       (type, object) => onEvent({ type: type as RawWatchEvent["type"], object }),
       done,
     );

@@ -17,7 +17,7 @@ import {
 import { createDeadline, type HsmKey, type ManagedHsmKeyClient } from "../hsm/index.ts";
 import { isKeyStoreError, KeyStoreError } from "./keystore-error.ts";
 import { mapLimit } from "./map-limit.ts";
-import { type RawWatchEvent, SigningKeyApi } from "./signing-key-api.ts";
+import { apiStatusOf, type RawWatchEvent, SigningKeyApi } from "./signing-key-api.ts";
 import {
   type KeyState,
   type KeyUse,
@@ -224,6 +224,22 @@ export class SigningKeyStore {
   async loadAll(): Promise<LoadedKeys> {
     const { records, resourceVersion } = await this.list();
     this.checkProvider(records);
+    return { ...(await this.#openEach(records)), resourceVersion };
+  }
+
+  /**
+   * Opens every record and reports each one's refusal, a provider mismatch included: what
+   * `spirl-keywrap keys verify` prints. The keys themselves are dropped at once.
+   */
+  async verify(): Promise<{
+    readonly ok: readonly SigningKeyRecord[];
+    readonly failures: readonly LoadFailure[];
+  }> {
+    const { keys, failures } = await this.#openEach((await this.list()).records);
+    return { ok: keys.map((key) => key.record), failures };
+  }
+
+  async #openEach(records: readonly SigningKeyRecord[]) {
     const keys: OpenedKey[] = [];
     const failures: LoadFailure[] = [];
     await mapLimit(records, this.#options.concurrency ?? 4, async (record) => {
@@ -236,45 +252,22 @@ export class SigningKeyStore {
     });
     const byName = (a: { record: SigningKeyRecord }, b: { record: SigningKeyRecord }) =>
       a.record.name.localeCompare(b.record.name);
-    return { keys: keys.sort(byName), failures: failures.sort(byName), resourceVersion };
-  }
-
-  /**
-   * Opens every record (bounded concurrency) and reports each one's refusal, a provider mismatch included:
-   * what `spirl-keywrap keys verify` prints. The keys themselves are dropped at once.
-   */
-  async verify(): Promise<{
-    readonly ok: readonly SigningKeyRecord[];
-    readonly failures: readonly LoadFailure[];
-  }> {
-    const { records } = await this.list();
-    const results = await mapLimit(records, this.#options.concurrency ?? 4, async (record) => {
-      try {
-        await this.open(record);
-        return { record };
-      } catch (error) {
-        if (!isEnvelopeError(error) && !isKeyStoreError(error)) throw error;
-        return { record, error };
-      }
-    });
-    return {
-      ok: results.filter((result) => result.error === undefined).map((result) => result.record),
-      failures: results.flatMap((result) =>
-        result.error === undefined ? [] : [{ record: result.record, error: result.error }],
-      ),
-    };
+    return { keys: keys.sort(byName), failures: failures.sort(byName) };
   }
 
   /**
    * Watches the namespace from `resourceVersion` (the list's), calling `onEvent` per change. A server-side
-   * close resumes from the last version seen; 410 Gone re-lists and reports `resynced`. Stops when
-   * `signal` aborts; `onError` gets failures it cannot recover from (then the watch has stopped).
+   * close resumes from the last version seen, a dropped connection a second later; 410 Gone re-lists and
+   * reports `resynced`. Stops when `signal` aborts; `onError` gets what retrying cannot fix (401, 403,
+   * 404: no permission or no CRD) or a failed re-list, and then the watch has stopped.
    */
   watch(options: {
     readonly resourceVersion: string;
     readonly onEvent: (event: SigningKeyEvent) => void;
     readonly onError?: (error: unknown) => void;
     readonly signal: AbortSignal;
+    /** How long the server keeps one watch request open before the store resumes with a new one. Default 300. */
+    readonly timeoutSeconds?: number;
   }): void {
     let last = options.resourceVersion;
     let controller: AbortController | undefined;
@@ -282,7 +275,7 @@ export class SigningKeyStore {
     const start = () => {
       if (options.signal.aborted) return;
       this.#api
-        .watch(last, onRaw, onDone)
+        .watch(last, options.timeoutSeconds ?? 300, onRaw, onDone)
         .then((started) => {
           controller = started;
           if (options.signal.aborted) started.abort();
@@ -313,11 +306,14 @@ export class SigningKeyStore {
           .catch((listError: unknown) => options.onError?.(listError));
         return;
       }
-      if (error !== null && error !== undefined) {
+      const status = apiStatusOf(error);
+      if (status === 401 || status === 403 || status === 404) {
         options.onError?.(error);
         return;
       }
-      start();
+      // A server-side close (no error) resumes at once; a dropped connection after a pause.
+      if (error === null || error === undefined) start();
+      else setTimeout(start, 1000).unref();
     };
     start();
   }

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { isEnvelopeError } from "../../src/envelope/index.ts";
@@ -187,15 +188,24 @@ describe("SigningKey store on a real API server", () => {
     expect(loaded.keys[1]?.privateKey.equals(two.privateKey)).toBe(true);
   });
 
-  it("watch continues from the list's resourceVersion and sees creates and state changes", async () => {
+  it("watch continues from the list's resourceVersion, resumes after server closes, and sees each change once", async () => {
     const namespace = await createNamespace(fixture.kubeConfig, "watch");
     const store = fixture.store(namespace);
     const { resourceVersion } = await store.list();
     const events: SigningKeyEvent[] = [];
     const controller = new AbortController();
-    store.watch({ resourceVersion, signal: controller.signal, onEvent: (event) => events.push(event) });
+    // The server ends each watch request after a second: the store must resume where it was, no event
+    // lost or repeated.
+    store.watch({
+      resourceVersion,
+      signal: controller.signal,
+      onEvent: (event) => events.push(event),
+      timeoutSeconds: 1,
+    });
     try {
       const { record } = await store.createKey({ use: "jwt-svid", ...validity() });
+      await expect.poll(() => events.length, { timeout: 30_000 }).toBe(1);
+      await sleep(2_500);
       await store.setState(record.name, "active");
       await expect
         .poll(
