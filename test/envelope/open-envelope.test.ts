@@ -45,6 +45,20 @@ describe("seal and open", () => {
     expect(Buffer.from(envelope.wrappedDek.value, "base64url")).toHaveLength(32);
   });
 
+  it("the AAD is the JCS form of the context: the stored key order does not matter", async () => {
+    const record = await fixture.seal();
+    const reversed = Object.fromEntries(Object.entries(record.envelope.context).reverse());
+    expect(Object.keys(reversed)).not.toEqual(Object.keys(record.envelope.context));
+    const envelope = JSON.parse(JSON.stringify({ ...record.envelope, context: reversed }));
+    const opened = await openEnvelope({
+      ...record,
+      envelope,
+      kekConfig: fixture.kekConfig,
+      hsm: fixture.hsm,
+    });
+    expect(opened.equals(record.privateKey)).toBe(true);
+  });
+
   it("zeroes the DEK the HSM returned once the key is open", async () => {
     const record = await fixture.seal();
     const returned: Uint8Array[] = [];
