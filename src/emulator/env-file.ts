@@ -4,12 +4,19 @@ import { lstat, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { EmulatorError } from "./errors.ts";
 
-/** Renders `KEY=value` lines; values here are paths, URLs, GUIDs and base64url, which need no quoting for `sh`. */
+/**
+ * Renders `KEY=value` lines for `sh` to source (`set -a; . FILE`). Values are paths, URLs, GUIDs and base64url,
+ * bare when they hold only characters `sh` takes literally; anything else (a TMPDIR with a space or a `$`) is
+ * single-quoted, so sourcing the file never splits a value or runs part of it.
+ */
 export function renderEnvFile(env: Readonly<Record<string, string>>): string {
   return `${Object.entries(env)
-    .map(([key, value]) => `${key}=${value}`)
+    .map(([key, value]) => `${key}=${shellWord(value)}`)
     .join("\n")}\n`;
 }
+
+const shellWord = (value: string): string =>
+  /^[A-Za-z0-9_./:@%+=,-]*$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 
 /**
  * Writes the variables a client needs, readable only by the owner: the file names a token path and
@@ -59,12 +66,14 @@ function envFileError(path: string, what: string, cause?: unknown): EmulatorErro
   });
 }
 
-/** Parses `KEY=value` lines (as written by {@link renderEnvFile}); blank lines and `#` comments are skipped. */
+/** Parses `KEY=value` lines as written by {@link renderEnvFile} (bare or single-quoted); blank lines and `#` comments are skipped. */
 export function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match?.[1] !== undefined && match[2] !== undefined) env[match[1]] = match[2];
+    if (match?.[1] === undefined || match[2] === undefined) continue;
+    const quoted = /^'(.*)'$/.exec(match[2])?.[1];
+    env[match[1]] = quoted === undefined ? match[2] : quoted.replaceAll("'\\''", "'");
   }
   return env;
 }

@@ -1,11 +1,38 @@
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { isEmulatorError, parseEnvFile, writeEnvFile } from "../../src/emulator/index.ts";
+import { isEmulatorError, parseEnvFile, renderEnvFile, writeEnvFile } from "../../src/emulator/index.ts";
 
 const env = { HTTPS_PROXY: "http://127.0.0.1:1", SPIRL_KEYWRAP_EMULATOR_ADMIN_TOKEN: "s3cret" };
 const scratch = () => mkdtemp(join(tmpdir(), "env-file-"));
+
+describe("renderEnvFile", () => {
+  it("gives sh the exact values, also with spaces, quotes, $ and ~ (a TMPDIR can hold them)", async () => {
+    const values = {
+      PLAIN: "https://localhsm.managedhsm.azure.net",
+      SPACE: "/tmp/my dir/ca.pem",
+      QUOTE: "/tmp/it's/ca.pem",
+      DOLLAR: "/tmp/$(touch pwned)/`id`/$HOME",
+      TILDE: "~/x",
+      EMPTY: "",
+    };
+    const dir = await scratch();
+    const path = join(dir, "e.env");
+    await writeFile(path, renderEnvFile(values));
+    const script = `set -a; . "$1"; set +a; exec node -e 'console.log(JSON.stringify(process.env))'`;
+    const { stdout } = await execa("sh", ["-c", script, "sh", path], {
+      cwd: dir,
+      env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: "/home/someone" },
+      extendEnv: false,
+    });
+    expect(JSON.parse(stdout)).toMatchObject(values);
+    expect(await readdir(dir)).toEqual(["e.env"]);
+    expect(parseEnvFile(renderEnvFile(values))).toEqual(values);
+    expect(renderEnvFile({ PLAIN: values.PLAIN })).toBe(`PLAIN=${values.PLAIN}\n`);
+  });
+});
 
 describe("writeEnvFile", () => {
   it("replaces a world-writable file with an owner-only one and leaves no temp file", async () => {
