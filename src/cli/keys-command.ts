@@ -4,7 +4,10 @@ import type { CliIo } from "./cli-io.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
 
-const help = `Usage: spirl-keywrap keys list   [--namespace NS] [--format text|json]
+/** The help text; `sources` names the preflight's variables, so they are stated in one place. */
+const help = (
+  sources: typeof import("../preflight/index.ts").configSources,
+) => `Usage: spirl-keywrap keys list   [--namespace NS] [--format text|json]
        spirl-keywrap keys verify [--namespace NS] [--trust-domain TD] [--url URL] [--key-name NAME] [--key-version V]
        spirl-keywrap keys rewrap [--namespace NS] [--trust-domain TD] [--url URL] [--key-name NAME] [--key-version V] [--dry-run]
 
@@ -17,9 +20,9 @@ under the Managed HSM key.
 Options (the HSM settings are the preflight's, with the same environment variables; a flag wins):
   --namespace NS       default: the pod's namespace in a cluster, else "default"
   --trust-domain TD    SPIRL_KEYWRAP_TRUST_DOMAIN: the trust domain the records belong to (verify, rewrap)
-  --url URL            SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: https://<hsm-name>.managedhsm.azure.net/
-  --key-name NAME      SPIRL_KEYWRAP_AZURE_KEY_NAME
-  --key-version V      SPIRL_KEYWRAP_AZURE_KEY_VERSION (empty: the latest version)
+  --url URL            ${sources.url.env}: https://<hsm-name>.managedhsm.azure.net/
+  --key-name NAME      ${sources.keyName.env}
+  --key-version V      ${sources.keyVersion.env} (empty: the latest version)
   --format FORMAT      list: text (default) or json
   --dry-run            rewrap: only report which records are not on the target version
   -h, --help           Show this help
@@ -68,7 +71,7 @@ export const keysCommand: Command = {
     }
     const options = parsed.values;
     if (options.help === true) {
-      io.stdout.write(help);
+      io.stdout.write(help((await import("../preflight/index.ts")).configSources));
       return ExitCode.Ok;
     }
     const [action, ...extra] = parsed.positionals;

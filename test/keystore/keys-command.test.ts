@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { configSources } from "../../src/preflight/index.ts";
 import { runCliInProcess } from "../helpers/run-cli-in-process.ts";
 
 describe("spirl-keywrap keys: usage", () => {
   it("lists itself in --help", async () => {
     const run = await runCliInProcess(["--help"]);
     expect(run.out).toMatch(/^ {2}keys +List, verify or rewrap/m);
+  });
+
+  it("keys --help names the preflight's own variables for the HSM settings", async () => {
+    const run = await runCliInProcess(["keys", "--help"]);
+    expect(run.code).toBe(0);
+    for (const source of Object.values(configSources)) expect(run.out).toContain(`${source.flag}`);
+    for (const source of Object.values(configSources)) expect(run.out).toContain(source.env);
   });
 
   it.each([
