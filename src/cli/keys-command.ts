@@ -179,9 +179,7 @@ async function runAction(
   }
 }
 
-type ListRecord = Awaited<
-  ReturnType<import("../keystore/index.ts").SigningKeyStore["list"]>
->["records"][number];
+type ListRecord = import("../keystore/index.ts").SigningKeyRecord;
 
 function listEntry(record: ListRecord) {
   return {
