@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import { AadstsError } from "./entra/aadsts-error.ts";
 import { entraRoute, handleEntraRequest } from "./entra/handle-entra-request.ts";
 import type { Fault } from "./faults/fault-plan.ts";
+import { holdForLatency, latencyOnly } from "./faults/hold-for-latency.ts";
 import { challengeResponse, type HsmResponse, handleHsmRequest } from "./hsm/handle-hsm-request.ts";
 import { hsmRoute } from "./hsm/hsm-route.ts";
 import { isBodyTooLarge, readBody } from "./http/read-body.ts";
@@ -87,6 +87,9 @@ async function serve(
     const route = hsmRoute(method, url.pathname);
     const logged = entry(route?.operation ?? "unknown", hsm);
     if (request.headers.authorization === undefined) {
+      // The challenge crosses the same network as any request, but no service fault applies before authentication.
+      if (!(await holdForLatency(state.faults.take(logged.operation, hsm, latencyOnly), request.socket)))
+        return;
       const challenge = challengeResponse(state, method);
       return write(logged, challenge.status, { ...hsmHeaders, ...challenge.headers }, challenge.text ?? "");
     }
@@ -144,7 +147,7 @@ async function preFaults(
   request: IncomingMessage,
   failure: () => HsmResponse | undefined,
 ): Promise<HsmResponse | "reset" | undefined> {
-  for (const fault of faults) if (fault.kind === "latency") await sleep(fault.latencyMs ?? 100);
+  if (!(await holdForLatency(faults, request.socket))) return "reset";
   if (faults.some((fault) => fault.kind === "reset")) {
     request.socket.destroy();
     return "reset";

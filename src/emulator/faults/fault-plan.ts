@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 
 /** What a fault does to a matching request. */
 export type FaultKind =
-  /** Delay the response by `latencyMs` (an added round trip), then serve it normally. */
+  /**
+   * An added network round trip of `latencyMs`, as between a client and a distant service: every
+   * request it matches (the 401 challenge too) is answered that much later, and a new connection's
+   * handshakes each cost one more (the proxy's CONNECT answer, then the TLS server hello); operations
+   * `connect-hsm` and `connect-entra` name the connection set-up alone.
+   */
   | "latency"
   /** `429 Throttled` with `Retry-After: retryAfterSeconds`. */
   | "throttle"
@@ -132,12 +137,14 @@ export class FaultPlan {
     return this.#faults;
   }
 
-  /** The faults this request gets; spent ones are dropped. */
-  take(operation: string, hsm: string | undefined): Fault[] {
+  /** The faults this request gets (only those of `kinds` when given); spent ones are dropped. */
+  take(operation: string, hsm: string | undefined, kinds?: ReadonlySet<FaultKind>): Fault[] {
     const hits = this.#faults.filter(
       (fault) =>
-        // A proxy fault must not spend its count on HTTPS requests, nor an HTTPS fault on a CONNECT.
-        proxyFaultKinds.has(fault.kind) === isConnect(operation) &&
+        (kinds === undefined || kinds.has(fault.kind)) &&
+        // A proxy fault must not spend its count on HTTPS requests, nor an HTTPS fault on a CONNECT;
+        // latency is the network's, so it delays both.
+        (fault.kind === "latency" || proxyFaultKinds.has(fault.kind) === isConnect(operation)) &&
         (fault.operation === undefined || fault.operation === operation) &&
         (fault.hsm === undefined || fault.hsm === hsm) &&
         (fault.probability === undefined || this.#random() < fault.probability),

@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
 import type { Clock } from "../clock.ts";
-import { connectOperations, type Fault, type FaultPlan } from "../faults/fault-plan.ts";
+import { connectOperations, type Fault, type FaultPlan, proxyFaultKinds } from "../faults/fault-plan.ts";
+import { holdForLatency } from "../faults/hold-for-latency.ts";
 import type { RequestLog } from "../request-log.ts";
 
 /** Options for {@link createConnectProxy}. */
@@ -11,8 +12,9 @@ export interface ConnectProxyOptions {
   /** Takes an accepted tunnel's socket; the TLS server terminates it. */
   readonly onTunnel: (socket: Socket) => void;
   /**
-   * The proxy faults (`proxy-*` kinds, operations `connect-hsm` and `connect-entra`) and where a faulted CONNECT is logged, so a
-   * test can prove the fault fired. Default: no faults.
+   * The proxy faults (`proxy-*` kinds, operations `connect-hsm` and `connect-entra`), the `latency` fault (one round trip
+   * for the CONNECT answer, one for the TLS handshake), and where a faulted CONNECT is logged, so a test can prove the fault
+   * fired. Default: no faults.
    */
   readonly faults?: { readonly plan: FaultPlan; readonly log: RequestLog; readonly clock: Clock };
 }
@@ -48,37 +50,56 @@ export function createConnectProxy(options: ConnectProxyOptions): Server {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    if (options.faults !== undefined && applyFault(options.faults, host, socket)) return;
-    socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) socket.unshift(head);
-    options.onTunnel(socket);
+    answerConnect(options.faults, host, socket).then(
+      (open) => open && options.onTunnel(socket),
+      () => socket.destroy(),
+    );
   });
   return server;
 }
 
-/** Applies the first proxy fault this CONNECT draws and logs it; false when there is none. */
-function applyFault(
-  faults: NonNullable<ConnectProxyOptions["faults"]>,
+const established = "HTTP/1.1 200 Connection Established\r\n\r\n";
+
+/**
+ * Answers an accepted CONNECT; true when the tunnel is open for TLS. A CONNECT that draws faults is
+ * logged: the first proxy fault answers instead of the tunnel; latency delays the answer by one
+ * round trip and the TLS handshake by another (the client's hello waits unread in the socket).
+ */
+async function answerConnect(
+  faults: ConnectProxyOptions["faults"],
   host: string,
   socket: Socket,
-): boolean {
+): Promise<boolean> {
   const hsm = hsmHostPattern.exec(host)?.[1];
   const operation = hsm === undefined ? connectOperations.entra : connectOperations.hsm;
-  const fault: Fault | undefined = faults.plan.take(operation, hsm)[0];
-  if (fault === undefined) return false;
-  const answer = faultAnswers[fault.kind];
-  faults.log.record({
+  const drawn: Fault[] = faults?.plan.take(operation, hsm) ?? [];
+  if (faults === undefined || drawn.length === 0) {
+    socket.write(established);
+    return true;
+  }
+  const fault = drawn.find((candidate) => proxyFaultKinds.has(candidate.kind));
+  const answer = fault === undefined ? undefined : faultAnswers[fault.kind];
+  const logged = faults.log.record({
     time: new Date(faults.clock.now()).toISOString(),
     host,
     method: "CONNECT",
     path: `${host}:443`,
     operation,
     ...(hsm !== undefined && { hsm }),
-    // 0, as for a reset: no answer was given.
-    status: answer?.status ?? 0,
+    // 0 until answered, as for a reset; a hung CONNECT never is.
+    status: 0,
   });
-  // A hung CONNECT holds the socket until the client gives up or the emulator closes.
-  if (answer !== undefined)
-    socket.end(`HTTP/1.1 ${answer.head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  return true;
+  if (!(await holdForLatency(drawn, socket))) return false;
+  if (fault !== undefined) {
+    // A hung CONNECT holds the socket until the client gives up or the emulator closes.
+    if (answer !== undefined) {
+      logged.status = answer.status;
+      socket.end(`HTTP/1.1 ${answer.head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    return false;
+  }
+  logged.status = 200;
+  socket.write(established);
+  return holdForLatency(drawn, socket);
 }
