@@ -9,6 +9,20 @@ export function apiStatusOf(error: unknown): number | undefined {
   return typeof code === "number" ? code : undefined;
 }
 
+/** The `message` of a Kubernetes Status body (client-node hands it over as text or parsed). */
+function statusMessageOf(body: unknown): string {
+  let parsed = body;
+  if (typeof body === "string") {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return "";
+    }
+  }
+  const message = (parsed as { message?: unknown } | null | undefined)?.message;
+  return typeof message === "string" ? message : "";
+}
+
 /** One watch event; `BOOKMARK` carries only a resourceVersion. */
 export interface RawWatchEvent {
   readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -38,11 +52,7 @@ export class SigningKeyApi {
   #fail(what: string, name: string | undefined, error: unknown): KeyStoreError {
     const status = apiStatusOf(error);
     const resource = `${this.namespace}/${name ?? "*"}`;
-    const detail = (error as { body?: unknown } | null)?.body;
-    const reason =
-      typeof detail === "string"
-        ? (/"message":"([^"]{0,200})/.exec(detail)?.[1] ?? "")
-        : ((detail as { message?: string } | undefined)?.message ?? "");
+    const reason = statusMessageOf((error as { body?: unknown } | null)?.body).slice(0, 300);
     return new KeyStoreError(
       `SigningKey ${resource}: ${what} failed (${status === undefined ? (error as Error).message : `HTTP ${status}`}${reason ? `: ${reason}` : ""})`,
       {

@@ -68,7 +68,7 @@ export interface CreateKeyOptions {
    * Either way it is sealed and stored before createKey returns it.
    */
   readonly privateKey?: KeyObject;
-  /** For x509-svid (required there): issues the CA certificate PEM for the new key before it is stored. */
+  /** For x509-svid (required there, not called for jwt-svid): issues the new key's CA certificate PEM before it is stored. */
   readonly certify?: (key: {
     readonly privateKey: KeyObject;
     readonly publicKey: PublicJwk;
@@ -359,11 +359,15 @@ export class SigningKeyStore {
       hsm: this.#options.hsm,
       deadline: this.#deadline(),
     });
-    const caCertificate = await options.certify?.({
-      privateKey,
-      publicKey: sealed.publicKey,
-      keyId: sealedKeyId,
-    });
+    // Only an x509-svid key has a CA certificate (the CRD refuses one on a jwt-svid key).
+    const caCertificate =
+      options.use !== "x509-svid"
+        ? undefined
+        : await options.certify?.({
+            privateKey,
+            publicKey: sealed.publicKey,
+            keyId: sealedKeyId,
+          });
     const spec: SigningKeySpec = {
       keyId: sealedKeyId,
       use: options.use,

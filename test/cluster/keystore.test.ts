@@ -33,8 +33,10 @@ describe("SigningKey store on a real API server", () => {
     const namespace = await createNamespace(fixture.kubeConfig, "given");
     const store = fixture.store(namespace);
     const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    const created = await store.createKey({ use: "jwt-svid", privateKey, ...validity() });
+    // certify is for x509-svid only: a jwt-svid key gets no CA certificate even when one is offered.
+    const created = await store.createKey({ use: "jwt-svid", privateKey, certify: fakeCa, ...validity() });
     expect(created.privateKey).toBe(privateKey);
+    expect(created.record.spec.caCertificate).toBeUndefined();
     expect((await store.open(created.record)).equals(privateKey)).toBe(true);
     const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey;
     const error = await store

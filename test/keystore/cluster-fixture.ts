@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiextensionsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { beforeAll, inject } from "vitest";
 import { parse } from "yaml";
 import type { ManagedHsmKeyClient } from "../../src/hsm/index.ts";
@@ -18,15 +24,18 @@ export function clusterKubeConfig(): KubeConfig {
   return kubeConfig;
 }
 
-/** Installs the chart's CRDs (idempotent: test files run in parallel) and waits until they are served. */
+/** Applies the chart's CRDs (idempotent: test files run in parallel) and waits until they are served. */
 export async function installCrds(kubeConfig: KubeConfig): Promise<void> {
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   for (const file of await readdir(crdDir)) {
     // YAML 1.1, as Helm and kubectl read it (a bare `y` is a boolean there).
     const body = parse(await readFile(new URL(file, crdDir), "utf8"), { version: "1.1" });
-    await api.createCustomResourceDefinition({ body }).catch((error: { code?: number }) => {
-      if (error.code !== 409) throw error;
-    });
+    // As Helm 4 installs crds/ (server-side apply, field manager "helm"), so a chart install in another
+    // test file finds fields it already owns instead of a conflict with this client's manager.
+    await api.patchCustomResourceDefinition(
+      { name: body.metadata.name, body, fieldManager: "helm", force: true },
+      setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply),
+    );
     const deadline = Date.now() + 60_000;
     for (;;) {
       const crd = await api.readCustomResourceDefinition({ name: body.metadata.name });
