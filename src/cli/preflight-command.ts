@@ -21,7 +21,8 @@ Options (each also read from the environment; a flag wins):
   --url URL              ${configSources.url.env}: https://<hsm-name>.managedhsm.azure.net/
   --key-name NAME        ${configSources.keyName.env}
   --key-version VERSION  ${configSources.keyVersion.env} (empty: the latest version)
-  --timeout DURATION     SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: overall budget, retries included (default 60s, as the chart)
+  --timeout DURATION     SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: overall budget from the process start, retries
+                         included (default 60s, as the chart); the process ends by then whatever hangs
   --log-format FORMAT    SPIRL_KEYWRAP_LOG_FORMAT: text (default) or json
   --log-level LEVEL      SPIRL_KEYWRAP_LOG_LEVEL: info (default) or debug (adds the HSM call count)
   -h, --help             Show this help
@@ -100,6 +101,8 @@ export const preflightCommand: Command = {
           keyVersion: values["key-version"] ?? env[configSources.keyVersion.env],
         },
         timeoutMs,
+        // The budget counts from the process start: an init container's promise includes loading the SDKs.
+        startedAt: 0,
         env,
         onEvent: emit,
       });

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, type Stats, statSync } from "node:fs";
 import { PreflightError } from "./preflight-error.ts";
 
 const variables = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"] as const;
@@ -20,17 +20,23 @@ export function checkWorkloadIdentity(env: NodeJS.ProcessEnv): { readonly client
       { code: "WORKLOAD_IDENTITY_MISSING" },
     );
   const file = env.AZURE_FEDERATED_TOKEN_FILE as string;
-  let length: number;
+  let stats: Stats;
   try {
     accessSync(file, constants.R_OK);
-    length = statSync(file).size;
+    stats = statSync(file);
   } catch (error) {
     throw new PreflightError(
       `AZURE_FEDERATED_TOKEN_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
       { code: "WORKLOAD_IDENTITY_MISSING" },
     );
   }
-  if (length === 0)
+  // A directory passes the access check (EISDIR only comes on reading): the kubelet projects a file.
+  if (!stats.isFile())
+    throw new PreflightError(
+      `AZURE_FEDERATED_TOKEN_FILE ${file} is ${stats.isDirectory() ? "a directory" : "not a regular file"}; expected the projected service-account token file`,
+      { code: "WORKLOAD_IDENTITY_MISSING" },
+    );
+  if (stats.size === 0)
     throw new PreflightError(`AZURE_FEDERATED_TOKEN_FILE ${file} is empty`, {
       code: "WORKLOAD_IDENTITY_MISSING",
     });

@@ -37,7 +37,7 @@ export const failureCatalogue = {
   WORKLOAD_IDENTITY_MISSING: {
     exitCode: 14,
     meaning:
-      "The Azure Workload Identity environment (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE) is missing or unreadable.",
+      "The Azure Workload Identity environment (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE) is missing or unreadable, or AZURE_TOKEN_CREDENTIALS names no credential the Azure SDK knows.",
     fix: 'Label the pod azure.workload.identity/use: "true" and set serviceAccount.workloadIdentity.clientId so the webhook injects the variables and the token file.',
   },
   TOKEN_REJECTED: {
@@ -141,8 +141,15 @@ export const failureCatalogue = {
   },
   ENTRA_UNAVAILABLE: {
     exitCode: 34,
-    meaning: "Entra ID kept failing to issue tokens (5xx, temporarily_unavailable) until the deadline.",
+    meaning:
+      "Entra ID kept failing to issue tokens (5xx, temporarily_unavailable, dropped connections, unreadable answers) until the deadline.",
     fix: "Check that the pod can reach login.microsoftonline.com and Azure status for Entra ID; raise --timeout to ride out short outages.",
+  },
+  PROXY: {
+    exitCode: 35,
+    meaning:
+      "The HTTPS proxy (HTTPS_PROXY, ALL_PROXY or HTTP_PROXY) is not a URL, cannot be reached, or refused the CONNECT to the HSM or Entra ID (403, 407, 502, a closed connection).",
+    fix: "Set HTTPS_PROXY to a reachable proxy URL (http://<host>:<port>, with user:password@ if it asks for 407) that allows CONNECT to <hsm-name>.managedhsm.azure.net:443 and login.microsoftonline.com:443, or list hosts the pod reaches directly in NO_PROXY.",
   },
 } as const satisfies Record<string, FailureClass>;
 

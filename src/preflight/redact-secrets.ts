@@ -19,10 +19,15 @@ export function redactSecrets(text: string): string {
   return patterns.reduce((current, [pattern, replacement]) => current.replace(pattern, replacement), text);
 }
 
-/** One line: newlines folded, trimmed to `max` characters, secrets redacted. */
+/**
+ * One line: newlines folded, other control characters escaped (`\x1b`: a message may quote input, such
+ * as an environment variable, and must not drive the terminal), trimmed to `max` characters, secrets
+ * redacted.
+ */
 export function oneLine(text: string, max = 300): string {
   const folded = redactSecrets(text)
     .replace(/\s*[\r\n]+\s*/g, " ")
+    .replace(/\p{Cc}/gu, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`)
     .trim();
   return folded.length > max ? `${folded.slice(0, max - 1)}…` : folded;
 }

@@ -1,4 +1,5 @@
 import type { TokenCredential } from "@azure/identity";
+import { parseManagedHsmUrl } from "../config/managed-hsm-url.ts";
 import {
   createDeadline,
   createDefaultCredential,
@@ -6,12 +7,14 @@ import {
   type HsmKey,
   ManagedHsmKeyClient,
   type RetryPolicy,
+  raceSignal,
   statusCodeOf,
 } from "../hsm/index.ts";
 import { checkKey } from "./check-key.ts";
+import { checkProxy } from "./check-proxy.ts";
 import { checkRoundTrip } from "./check-round-trip.ts";
 import { checkWorkloadIdentity } from "./check-workload-identity.ts";
-import { classifyFailure, hsmName } from "./classify-failure.ts";
+import { classifyFailure } from "./classify-failure.ts";
 import {
   type PreflightConfig,
   type PreflightConfigInput,
@@ -26,6 +29,11 @@ export interface PreflightOptions {
   readonly input: PreflightConfigInput;
   /** Overall budget for every check, retries included, in ms. */
   readonly timeoutMs: number;
+  /**
+   * The `performance.now()` value the budget counts from. Default: when runPreflight is called. The CLI
+   * passes 0, the process start, so that the pod's promise (done within the timeout) includes start-up.
+   */
+  readonly startedAt?: number;
   /** Where to read the Workload Identity variables. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /** Default: `DefaultAzureCredential` limited to Workload Identity unless `AZURE_TOKEN_CREDENTIALS` says otherwise. */
@@ -58,9 +66,13 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
       keyName: config.keyName,
       keyVersion: config.keyVersion,
     });
+    const deadline = createDeadline(options.timeoutMs, {
+      ...(options.startedAt !== undefined && { from: options.startedAt }),
+    });
+    step = "proxy";
+    checkProxy(env);
     step = "identity";
     clientId = checkWorkloadIdentity(env).clientId;
-    const deadline = createDeadline(options.timeoutMs);
     client = new ManagedHsmKeyClient({
       vaultUrl: config.url,
       credential: options.credential ?? createDefaultCredential({ workloadIdentityOnly: true }),
@@ -69,16 +81,24 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
 
     step = "getKey";
     const stepStarted = performance.now();
-    const key = await getConfiguredKey(client, config, deadline);
+    // Every HSM call races the deadline itself (retries included); this is the backstop for anything
+    // else, a moment later so that the call's own, more precise verdict wins.
+    const backstop = createDeadline(options.timeoutMs + backstopMs, {
+      from: deadline.at - options.timeoutMs,
+    }).signal;
+    const key = await raceSignal(getConfiguredKey(client, config, deadline), backstop);
     const getKeyMs = performance.now() - stepStarted;
     checkKey(key, config, (options.now ?? (() => new Date()))());
 
-    const roundTrip = await checkRoundTrip(client, key, config, {
-      deadline,
-      onStep: (next) => {
-        step = next;
-      },
-    });
+    const roundTrip = await raceSignal(
+      checkRoundTrip(client, key, config, {
+        deadline,
+        onStep: (next) => {
+          step = next;
+        },
+      }),
+      backstop,
+    );
     const calls = client.stats();
     const report: PreflightReport = {
       keyVersion: key.version,
@@ -103,7 +123,14 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
           ? error
           : new PreflightError(String(error), { code: "CONFIG_INVALID" })
         : withPlaceholders(
-            classifyFailure(error, { config, clientId, tenantId: env.AZURE_TENANT_ID, step }),
+            classifyFailure(error, {
+              config,
+              clientId,
+              tenantId: env.AZURE_TENANT_ID,
+              step,
+              env,
+              waitingForToken: (client?.stats().tokensPending ?? 0) > 0,
+            }),
             config,
           );
     const calls = client?.stats();
@@ -113,11 +140,14 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   }
 }
 
+/** How long after the deadline the backstop gives up on anything that did not race it itself. */
+const backstopMs = 250;
+
 /** The fix with `<hsm-name>` and `<key-name>` filled in, so it can be pasted as is. */
 function withPlaceholders(failure: PreflightError, config: PreflightConfig): PreflightError {
-  const fix = failure.fix
-    .replaceAll("<hsm-name>", hsmName(config.url))
-    .replaceAll("<key-name>", config.keyName);
+  const hsmName = parseManagedHsmUrl(config.url)?.name;
+  if (hsmName === undefined) return failure;
+  const fix = failure.fix.replaceAll("<hsm-name>", hsmName).replaceAll("<key-name>", config.keyName);
   if (fix === failure.fix) return failure;
   return new PreflightError(failure.message, {
     code: failure.code,

@@ -155,16 +155,51 @@ describe.concurrent("spirl-keywrap preflight", { timeout: 60_000 }, () => {
     expect(failure.message).toContain("is a standard Key Vault URL; only Managed HSM is supported");
   });
 
-  it("HSM_UNREACHABLE: connections refused, retried until the deadline", async () => {
+  // No proxy: the pod dials the HSM itself, and a name that does not resolve fails at once (no retries).
+  it("HSM_UNREACHABLE: the HSM's name does not resolve", async () => {
     const run = await runPreflightCli(emulator, {
       keyName: "good-key",
-      env: { HTTPS_PROXY: "http://127.0.0.1:1", SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: "2s" },
+      url: "https://nx-preflight-test.managedhsm.azure.net/",
+      env: { HTTPS_PROXY: undefined },
     });
     const failure = expectFailure(run, "HSM_UNREACHABLE", "port 443");
-    expect(failure.message).toContain("ECONNREFUSED");
-    expect(failure.message).toMatch(
-      /did not succeed within 2000 ms \(\d+ attempts, last failure: connection\)/,
+    expect(failure.message).toContain("could not reach nx-preflight-test.managedhsm.azure.net (ENOTFOUND)");
+  });
+
+  it("PROXY: HTTPS_PROXY is not a URL, found before any client is built, its value never echoed", async () => {
+    const run = await runPreflightCli(emulator, {
+      keyName: "good-key",
+      env: { HTTPS_PROXY: "garbage-with-secret" },
+    });
+    const failure = expectFailure(run, "PROXY", "HTTPS_PROXY");
+    expect(failure.message).toBe(
+      "HTTPS_PROXY is not a URL; expected http://<host>:<port> (the value is not shown: it may hold a password)",
     );
+    expect(run.stderr).not.toContain("garbage-with-secret");
+    expect(run.stdout).not.toContain("debug: hsmCalls");
+  });
+
+  it("PROXY: the proxy refuses connections, named at once without retrying until the deadline", async () => {
+    const run = await runPreflightCli(emulator, {
+      keyName: "good-key",
+      env: { HTTPS_PROXY: "http://user:pw@127.0.0.1:1", SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: "60s" },
+    });
+    const failure = expectFailure(run, "PROXY", "NO_PROXY");
+    expect(failure.message).toBe(
+      "getKey: the proxy HTTPS_PROXY (http://127.0.0.1:1) could not be reached (ECONNREFUSED)",
+    );
+    // One connection attempt, no retries: the summary counts no HSM answer, and no deadline was reached.
+    expect(callCounts(run)).toMatchObject({ hsmCalls: 0 });
+    expect(run.stderr).not.toContain("did not succeed within");
+  });
+
+  it("PROXY: the proxy's host name does not resolve", async () => {
+    const run = await runPreflightCli(emulator, {
+      keyName: "good-key",
+      env: { HTTPS_PROXY: "http://nx-proxy.invalid:3128" },
+    });
+    const failure = expectFailure(run, "PROXY", "HTTPS_PROXY");
+    expect(failure.message).toContain("could not be reached (ENOTFOUND)");
   });
 
   it("TLS_FAILED: the HSM's certificate is not trusted", async () => {
@@ -197,17 +232,34 @@ describe.concurrent("spirl-keywrap preflight", { timeout: 60_000 }, () => {
     );
   });
 
-  // The one class no HSM fault produces: an error from outside what the preflight checks. Here the Azure
-  // SDK refuses a mistyped credential selector before any request; the SDK's own words say what is valid.
-  it("UNEXPECTED: an AZURE_TOKEN_CREDENTIALS value the Azure SDK does not know", async () => {
+  it("WORKLOAD_IDENTITY_MISSING: the projected token file is a directory", async () => {
+    const dir = emulator.envFile.slice(0, emulator.envFile.lastIndexOf("/"));
     const run = await runPreflightCli(emulator, {
       keyName: "good-key",
-      env: { AZURE_TOKEN_CREDENTIALS: "WorkloadIdentity" },
+      env: { AZURE_FEDERATED_TOKEN_FILE: dir },
     });
-    const failure = expectFailure(run, "UNEXPECTED", failureCatalogue.UNEXPECTED.fix);
-    expect(failure.message).toMatch(
-      /^identity: Error: Invalid value for AZURE_TOKEN_CREDENTIALS = WorkloadIdentity\. Valid values are /,
+    const failure = expectFailure(
+      run,
+      "WORKLOAD_IDENTITY_MISSING",
+      "serviceAccount.workloadIdentity.clientId",
     );
+    expect(failure.message).toBe(
+      `AZURE_FEDERATED_TOKEN_FILE ${dir} is a directory; expected the projected service-account token file`,
+    );
+  });
+
+  // The Azure SDK refuses a mistyped credential selector before any request; its own words say what is valid.
+  it("WORKLOAD_IDENTITY_MISSING: an AZURE_TOKEN_CREDENTIALS value the Azure SDK does not know", async () => {
+    const run = await runPreflightCli(emulator, {
+      keyName: "good-key",
+      env: { AZURE_TOKEN_CREDENTIALS: "WorkloadIdentity\u001b[2J" },
+    });
+    const failure = expectFailure(run, "WORKLOAD_IDENTITY_MISSING", "set it to WorkloadIdentityCredential");
+    expect(failure.message).toMatch(
+      /^identity: Invalid value for AZURE_TOKEN_CREDENTIALS = WorkloadIdentity\\x1b\[2J\. Valid values are /,
+    );
+    // The escape sequence came from the environment: it is printed escaped, never raw.
+    expect(run.stderr).not.toContain("\u001b");
     expect(run.stderr).not.toContain("x-ms-request-id");
   });
 
