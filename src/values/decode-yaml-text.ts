@@ -40,5 +40,6 @@ export function decodeYamlText(bytes: Uint8Array, name: string, firstLine = 0): 
       { code: "E_VALUES_YAML" },
     );
   }
-  return text;
+  // YAML (and go-yaml) also breaks lines at a lone CR; the `yaml` package does not.
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
 }

@@ -8,5 +8,8 @@ export function getOwn(map: Record<string, unknown>, key: string): unknown {
 
 /** Sets an own, enumerable property, whatever the key (plain assignment to `__proto__` changes the prototype). */
 export function setOwn(map: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+  // Object.prototype's only setter is `__proto__`; defineProperty on every key would make each map slow.
+  if (key === "__proto__")
+    Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+  else map[key] = value;
 }

@@ -55,7 +55,7 @@ interface DocumentText {
   readonly firstLine: number;
 }
 
-function parseDocumentText({ text, firstLine }: DocumentText): PositionedDocument {
+function parseDocumentText({ text, firstLine }: DocumentText): PositionedDocument | undefined {
   const lineCounter = new LineCounter();
   // go-yaml reads the first document of what the splitter gave it (a `...` marker may end it early).
   const [document] = parseAllDocuments(text, {
@@ -65,11 +65,7 @@ function parseDocumentText({ text, firstLine }: DocumentText): PositionedDocumen
     // go-yaml v2 (non-strict) lets a repeated key win; so does Helm.
     uniqueKeys: false,
   }) as Document.Parsed[];
-  return {
-    document: document ?? (parseAllDocuments("", { lineCounter })[0] as Document.Parsed),
-    lineCounter,
-    firstLine,
-  };
+  return document === undefined ? undefined : { document, lineCounter, firstLine };
 }
 
 function yamlError(name: string, parsed: PositionedDocument, offset: number | undefined, message: string) {
@@ -112,7 +108,17 @@ export function parseValuesYaml(input: Uint8Array | string, name: string): Parse
   );
   let value: Record<string, unknown> = {};
   for (const text of texts) {
-    const data = documentValue(name, parseDocumentText(text));
+    // The splitter took the `---` a directive needs away, so go-yaml refuses any document that has one.
+    if (/^(?:[ \t]*(?:#.*)?\n)*%/.test(text.text)) {
+      throw new ValuesError(
+        `${name}:${text.firstLine + 1}: not valid YAML: did not find expected <document start>`,
+        {
+          code: "E_VALUES_YAML",
+        },
+      );
+    }
+    const parsed = parseDocumentText(text);
+    const data = parsed === undefined ? null : documentValue(name, parsed);
     if (data === null || data === undefined) continue;
     if (typeof data !== "object" || Array.isArray(data)) {
       throw new ValuesError(`${name}: a values file must be a map of keys at the top level`, {
@@ -126,7 +132,7 @@ export function parseValuesYaml(input: Uint8Array | string, name: string): Parse
     name,
     value,
     documents: () => {
-      documents ??= texts.map(parseDocumentText);
+      documents ??= texts.map(parseDocumentText).filter((document) => document !== undefined);
       return documents;
     },
   };

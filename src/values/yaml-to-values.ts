@@ -1,4 +1,5 @@
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -74,11 +75,13 @@ class Decoder {
   private aliasCount = 0;
   private aliasDepth = 0;
   private readonly expanding = new Set<Node>();
-  private readonly document: Document.Parsed;
+  /** The anchors defined so far, in document order (an alias refers to the last one before it). */
+  private readonly anchors = new Map<string, Node>();
+  /** Each alias's target, fixed where the alias stands in the document, as go-yaml's parser fixes it. */
+  private readonly targets = new Map<Node, Node | undefined>();
   private readonly customTags: (tags: Tags) => Tags;
 
-  constructor(document: Document.Parsed, customTags: (tags: Tags) => Tags) {
-    this.document = document;
+  constructor(customTags: (tags: Tags) => Tags) {
     this.customTags = customTags;
   }
 
@@ -98,7 +101,7 @@ class Decoder {
     this.count(node as Node | undefined);
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
-      const target = node.resolve(this.document);
+      const target = this.target(node);
       if (target === undefined) throw new YamlDecodeError(`unknown anchor '${node.source}' referenced`, node);
       if (this.expanding.has(target))
         throw new YamlDecodeError(`anchor '${node.source}' value contains itself`, node);
@@ -111,6 +114,9 @@ class Decoder {
         this.expanding.delete(target);
       }
     }
+    // Alias.resolve() searches the whole document on every call: quadratic for thousands of aliases.
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor !== undefined && this.aliasDepth === 0) this.anchors.set(anchor, node as Node);
     if (isScalar(node)) return this.scalar(node);
     const flow = (node as { flow?: boolean }).flow === true;
     const nextFlow = flow ? flowDepth + 1 : flowDepth;
@@ -125,6 +131,11 @@ class Decoder {
       return out;
     }
     throw new YamlDecodeError("unsupported YAML node", node as Node);
+  }
+
+  private target(alias: Alias): Node | undefined {
+    if (!this.targets.has(alias)) this.targets.set(alias, this.anchors.get(alias.source));
+    return this.targets.get(alias);
   }
 
   private mapInto(
@@ -149,7 +160,7 @@ class Decoder {
     const wantMap = () =>
       new YamlDecodeError("map merge requires map or sequence of maps as the value", node as Node);
     const mergeOne = (item: unknown) => {
-      const target = isAlias(item) ? item.resolve(this.document) : item;
+      const target = isAlias(item) ? this.target(item) : item;
       if (!isMap(target)) throw wantMap();
       const merged = this.decode(item, flow, block) as Record<string, unknown>;
       for (const [key, value] of Object.entries(merged)) setOwn(out, key, value);
@@ -225,6 +236,6 @@ function isFloatText(text: string): boolean {
  * sigs.k8s.io/yaml would refuse the document.
  */
 export function yamlToValues(document: Document.Parsed, customTags: (tags: Tags) => Tags): unknown {
-  const decoder = new Decoder(document, customTags);
+  const decoder = new Decoder(customTags);
   return decoder.decode(document.contents, 0, 0);
 }

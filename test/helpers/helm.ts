@@ -24,6 +24,8 @@ export interface RunHelmOptions {
   readonly kubeconfig?: string;
   /** Throw on a non-zero exit. Default true. */
   readonly reject?: boolean;
+  /** Bytes for helm's standard input (`-f -`). Default none. */
+  readonly input?: Uint8Array;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function runHelm(name: HelmName, args: readonly string[], options: 
   const home = await isolatedHome;
   return execa(await toolPath(name), args, {
     reject: options.reject ?? true,
+    ...(options.input === undefined ? {} : { input: options.input }),
     env: {
       HELM_CONFIG_HOME: join(home, "config"),
       HELM_CACHE_HOME: join(home, "cache"),
