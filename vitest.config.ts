@@ -1,4 +1,10 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+// Where the unit tests record which preflight failure codes they produced (test/helpers/produced-failures.ts):
+// fresh for each run, read by the failure catalogue test, which runs after them.
+const producedFailuresDir = join(tmpdir(), `spirl-keywrap-produced-failures-${process.pid}-${Date.now()}`);
 
 export default defineConfig({
   test: {
@@ -9,10 +15,22 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/cluster/**"],
+          exclude: ["test/cluster/**", "test/preflight/failure-catalogue.test.ts"],
           // Many tests start real processes (helm, the SDK in a child, the emulator); two cores are shared.
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          provide: { producedFailuresDir },
+          // With the cluster, before the failure catalogue (2). Not 0: vitest 5.1 runs a group 0 after group 1.
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Checks that the unit tests produced every preflight failure code, so it runs after them.
+        test: {
+          name: "failure-catalogue",
+          include: ["test/preflight/failure-catalogue.test.ts"],
+          sequence: { groupOrder: 2 },
+          provide: { producedFailuresDir },
         },
       },
       {
@@ -23,6 +41,7 @@ export default defineConfig({
           globalSetup: ["test/helpers/cluster-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -6,6 +6,7 @@ import { expect, vi } from "vitest";
 import { parseEnvFile } from "../../src/emulator/index.ts";
 import { type FailureCode, failureCatalogue } from "../../src/preflight/index.ts";
 import type { TestEmulator } from "./emulator.ts";
+import { recordProducedFailure } from "./produced-failures.ts";
 
 const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 
@@ -223,5 +224,6 @@ export function expectFailureCode(run: PreflightRun, code: FailureCode): ReturnT
   const { exitCode } = failureCatalogue[code];
   expect({ code: failure.code, exitCode: run.exitCode }).toEqual({ code, exitCode });
   expect(failure.exit).toBe(exitCode);
+  recordProducedFailure(code);
   return failure;
 }

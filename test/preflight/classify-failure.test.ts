@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { HsmClientError } from "../../src/hsm/index.ts";
-import { classifyFailure } from "../../src/preflight/classify-failure.ts";
+import { createDeadline, HsmClientError, retryWithinDeadline } from "../../src/hsm/index.ts";
+import { classifiers, classifyFailure } from "../../src/preflight/classify-failure.ts";
 import { redactSecrets } from "../../src/preflight/index.ts";
+import { recordProducedFailure } from "../helpers/produced-failures.ts";
 import { restError } from "../helpers/rest-error.ts";
 
 const context = {
@@ -64,13 +65,109 @@ describe("classifyFailure", () => {
     expect(classifyFailure(deadline(undefined), context).code).toBe("TIMEOUT");
   });
 
-  it("fails at once with HSM_UNREACHABLE when the HSM name does not resolve", () => {
-    const error = restError(undefined, {}, "ENOTFOUND", "getaddrinfo ENOTFOUND my-hsm.managedhsm.azure.net");
+  it("fails at once with HSM_UNREACHABLE when the HSM name does not resolve", async () => {
+    const waits: number[] = [];
+    let attempts = 0;
+    // Through the retry loop, as the preflight runs it: a name that does not resolve is not retried.
+    const error = await retryWithinDeadline(
+      "getKey",
+      createDeadline(30_000),
+      async () => {
+        attempts++;
+        throw restError(undefined, {}, "ENOTFOUND", "getaddrinfo ENOTFOUND my-hsm.managedhsm.azure.net");
+      },
+      { policy: { sleep: async (ms) => void waits.push(ms) } },
+    ).catch((caught: unknown) => caught);
+    expect({ attempts, waits }).toEqual({ attempts: 1, waits: [] });
     const failure = classifyFailure(error, context);
     expect(failure.code).toBe("HSM_UNREACHABLE");
     expect(failure.message).toBe(
       "getKey: could not reach my-hsm.managedhsm.azure.net (ENOTFOUND): getaddrinfo ENOTFOUND my-hsm.managedhsm.azure.net",
     );
+  });
+
+  it("names the proxy when the HSM client says it failed the request, keeping the cause", () => {
+    const cause = restError(undefined, {}, "ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1");
+    const error = new HsmClientError(
+      "the proxy HTTPS_PROXY (http://127.0.0.1:1) could not be reached (ECONNREFUSED)",
+      {
+        code: "HSM_PROXY_FAILED",
+        operation: "getKey",
+        attempts: 1,
+        cause,
+      },
+    );
+    const failure = classifyFailure(error, context);
+    expect(failure.code).toBe("PROXY");
+    expect(failure.message).toBe(
+      "getKey: the proxy HTTPS_PROXY (http://127.0.0.1:1) could not be reached (ECONNREFUSED)",
+    );
+    expect(failure.cause).toBe(error);
+  });
+
+  it("names the proxy for a token request it refused (a status, no AADSTS code), only when one is set", () => {
+    const error = Object.assign(
+      new Error(
+        "ChainedTokenCredential authentication failed. AuthenticationRequiredError: client_error: Error(s): Not Available - Description: A client error occured. Http status code: 407 Http status message: Unknown",
+      ),
+      { name: "AggregateAuthenticationError" },
+    );
+    const proxied = classifyFailure(error, { ...context, env: { HTTPS_PROXY: "http://p:3128" } });
+    expect(proxied.code).toBe("PROXY");
+    expect(proxied.message).toBe(
+      "getKey: the proxy HTTPS_PROXY (http://p:3128) answered 407 for login.microsoftonline.com:443 instead of Entra ID (no AADSTS code)",
+    );
+    expect(classifyFailure(error, { ...context, env: {} }).code).toBe("TOKEN_REJECTED");
+  });
+
+  it("calls a token file that cannot be read WORKLOAD_IDENTITY_MISSING, from the identity library's words", () => {
+    for (const code of ["EISDIR", "EACCES", "ENOENT"]) {
+      const error = Object.assign(new Error(`${code}: illegal operation, read`), {
+        name: "AuthenticationRequiredError",
+      });
+      expect(classifyFailure(error, context).code, code).toBe("WORKLOAD_IDENTITY_MISSING");
+    }
+  });
+
+  it("calls Entra ID dropping every token request until the deadline ENTRA_UNAVAILABLE, not the HSM unreachable", () => {
+    const error = new HsmClientError(
+      "getKey did not succeed within 3000 ms (4 attempts, last failure: connection)",
+      {
+        code: "HSM_DEADLINE_EXCEEDED",
+        operation: "getKey",
+        attempts: 4,
+        lastFailure: "connection",
+        cause: new Error("network_error: See https://aka.ms/msal.js.errors#network_error for details"),
+      },
+    );
+    expect(classifyFailure(error, context).code).toBe("ENTRA_UNAVAILABLE");
+  });
+
+  it("says what a timeout was still waiting for", () => {
+    const error = new HsmClientError("getKey did not succeed within 5000 ms (1 attempt)", {
+      code: "HSM_DEADLINE_EXCEEDED",
+      operation: "getKey",
+      attempts: 1,
+    });
+    expect(classifyFailure(error, { ...context, waitingForToken: true }).message).toBe(
+      "getKey: getKey did not succeed within 5000 ms (1 attempt), still waiting for a token from Entra ID",
+    );
+  });
+
+  it("is UNEXPECTED for what no rule recognises, and escapes control characters", () => {
+    const failure = classifyFailure(new RangeError("odd \u001b[31m thing"), { ...context, step: "encrypt" });
+    expect(failure.code).toBe("UNEXPECTED");
+    // No run can produce it any more (every known failure has its class): the classifier alone does.
+    recordProducedFailure("UNEXPECTED");
+    expect(failure.message).toBe("encrypt: RangeError: odd \\x1b[31m thing");
+  });
+
+  it("is an ordered list of small named rules, each answering for itself", () => {
+    const names = classifiers.map((classify) => classify.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.every((name) => name.length > 0)).toBe(true);
+    // The proxy's faked answers come before the statuses they look like.
+    expect(names.indexOf("proxyFailedHsmRequest")).toBeLessThan(names.indexOf("hsmForbidden"));
   });
 
   it("never quotes a response body from a parse error", () => {
