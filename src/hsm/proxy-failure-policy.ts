@@ -1,7 +1,7 @@
 import type { KeyClientOptions } from "@azure/keyvault-keys";
 import { operationOf } from "./call-recorder.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
-import { describeProxy, proxySetting, usesProxy } from "./proxy-setting.ts";
+import { describeProxy, type ProxySetting, proxySetting, usesProxy } from "./proxy-setting.ts";
 import { errorChain, errorCodeOf, messageOf } from "./rest-error-fields.ts";
 
 type PipelinePolicy = NonNullable<KeyClientOptions["additionalPolicies"]>[number]["policy"];
@@ -16,10 +16,15 @@ const connectCodes = new Set([
   "ETIMEDOUT",
 ]);
 
+/** TLS spoken to something that answers in plain text: the HSM never does, so with an https:// proxy it is the proxy. */
+const tlsToPlainText = /wrong version number|ERR_SSL_WRONG_VERSION_NUMBER|\bEPROTO\b/;
+
 /** What went wrong with the proxy, from a failed request; undefined when it was not the proxy. */
-function proxyConnectFailure(error: unknown): string | undefined {
+function proxyConnectFailure(error: unknown, setting: ProxySetting): string | undefined {
   for (const link of errorChain(error)) {
     const message = messageOf(link);
+    if (setting.url?.protocol === "https:" && tlsToPlainText.test(`${errorCodeOf(link)} ${message}`))
+      return "does not speak TLS (an https:// proxy URL for a plain http:// proxy?)";
     // https-proxy-agent's words when the proxy closes the connection instead of answering CONNECT.
     if (/Proxy connection ended before receiving CONNECT response/.test(message))
       return "closed the connection without answering CONNECT";
@@ -55,7 +60,7 @@ export function proxyFailurePolicy(env: NodeJS.ProcessEnv): PipelinePolicy {
       try {
         response = await next(request);
       } catch (error) {
-        const what = proxyConnectFailure(error);
+        const what = proxyConnectFailure(error, setting);
         throw what === undefined ? error : fail(what, error);
       }
       if (response.status >= 400 && !response.headers.has("x-ms-request-id"))

@@ -45,6 +45,16 @@ describe("proxyFailurePolicy", () => {
     }
   });
 
+  it("names an https:// proxy that answers TLS in plain text", async () => {
+    const cause = restError(undefined, {}, "EPROTO", "write EPROTO ssl routines: wrong version number");
+    const error = await failure({ HTTPS_PROXY: "https://127.0.0.1:3128" }, () => Promise.reject(cause));
+    expect(isHsmClientError(error) && error.message).toBe(
+      "the proxy HTTPS_PROXY (https://127.0.0.1:3128) does not speak TLS (an https:// proxy URL for a plain http:// proxy?)",
+    );
+    // Through an http:// proxy the same error is the tunnel's, not the proxy's.
+    expect(await failure(proxied, () => Promise.reject(cause))).toBe(cause);
+  });
+
   it("passes the HSM's own answers and other errors through", async () => {
     const hsm403 = response(403, { "x-ms-request-id": "r" });
     expect(await send(proxied, async () => hsm403)).toBe(hsm403);

@@ -193,6 +193,18 @@ describe.concurrent("spirl-keywrap preflight", { timeout: 60_000 }, () => {
     expect(run.stderr).not.toContain("did not succeed within");
   });
 
+  it("PROXY, not TLS_FAILED: an https:// proxy URL for a proxy that speaks plain HTTP", async () => {
+    const proxy = new URL(emulator.handle.proxyUrl);
+    const run = await runPreflightCli(emulator, {
+      keyName: "good-key",
+      env: { HTTPS_PROXY: `https://${proxy.host}` },
+    });
+    const failure = expectFailure(run, "PROXY", "HTTPS_PROXY");
+    expect(failure.message).toBe(
+      `getKey: the proxy HTTPS_PROXY (https://${proxy.host}) does not speak TLS (an https:// proxy URL for a plain http:// proxy?)`,
+    );
+  });
+
   it("PROXY: the proxy's host name does not resolve", async () => {
     const run = await runPreflightCli(emulator, {
       keyName: "good-key",
