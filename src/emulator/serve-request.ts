@@ -116,7 +116,7 @@ async function serve(
     const faults = state.faults.take(logged.operation, undefined);
     const early = await preFaults(faults, request, () => entraFaultResponse(faults, state.clock.now()));
     if (early === "reset") return;
-    const result = early ?? (await handleEntraRequest(state, route, body));
+    const result = early ?? (await handleEntraRequest(state, route, body, url.searchParams));
     const headers = {
       "content-type": "application/json; charset=utf-8",
       "cache-control": "no-store, no-cache",

@@ -2,17 +2,36 @@ import { createPublicKey, randomUUID } from "node:crypto";
 import type { ClientRegistration, EntraDirectory } from "./directory.ts";
 import { decodeJwt, signJwt, verifyJwtSignature } from "./jwt.ts";
 
-/** The one resource the emulator issues tokens for. */
+/** The resource Managed HSM accepts in `aud`. */
 export const managedHsmResource = "https://managedhsm.azure.net";
+/**
+ * The resources the tenant issues tokens for (first-party APIs every tenant has), so a client can get
+ * a token that Managed HSM refuses for its audience, as it would from real Entra ID.
+ */
+export const knownResources: ReadonlySet<string> = new Set([
+  managedHsmResource,
+  "https://vault.azure.net",
+  "https://management.azure.com",
+  "https://management.core.windows.net",
+  "https://graph.microsoft.com",
+  "https://storage.azure.com",
+]);
 /** Token lifetime; the SDK caches tokens until 5 minutes before expiry, so it must be well above that. */
 export const accessTokenLifetimeSeconds = 3599;
 
-/** A v1 app-only access token for Managed HSM, RS256, with `tid`, `oid`, `appid` as Entra issues them. */
-export function issueAccessToken(directory: EntraDirectory, client: ClientRegistration): string {
+/**
+ * A v1 app-only access token for `resource` (as the scope named it, before `/.default`), RS256, with
+ * `tid`, `oid`, `appid` as Entra issues them.
+ */
+export function issueAccessToken(
+  directory: EntraDirectory,
+  client: ClientRegistration,
+  resource: string = managedHsmResource,
+): string {
   const now = directory.clock.nowSeconds();
   return signJwt(
     {
-      aud: managedHsmResource,
+      aud: resource,
       iss: `https://sts.windows.net/${directory.tenantId}/`,
       iat: now,
       nbf: now,

@@ -1,11 +1,12 @@
 import type { EmulatorState } from "../state.ts";
 import { AadstsError, isAadstsError } from "./aadsts-error.ts";
+import { instanceDiscovery } from "./instance-discovery.ts";
 import { publicJwk } from "./jwt.ts";
 import { exchangeAssertion } from "./token-endpoint.ts";
 
 /** An Entra (login.microsoftonline.com) route: the operation name for logs and faults, and its tenant. */
 export interface EntraRoute {
-  readonly operation: "token" | "openidConfiguration" | "entraKeys";
+  readonly operation: "token" | "openidConfiguration" | "entraKeys" | "instanceDiscovery";
   readonly tenant: string;
 }
 
@@ -17,6 +18,9 @@ export function entraRoute(method: string, pathname: string): EntraRoute | undef
     return { operation: "openidConfiguration", tenant: openid[1] };
   const keys = /^\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(pathname);
   if (keys?.[1] !== undefined && method === "GET") return { operation: "entraKeys", tenant: keys[1] };
+  const discovery = /^\/([^/]+)\/discovery\/instance$/.exec(pathname);
+  if (discovery?.[1] !== undefined && method === "GET")
+    return { operation: "instanceDiscovery", tenant: discovery[1] };
   return undefined;
 }
 
@@ -25,6 +29,7 @@ export async function handleEntraRequest(
   state: EmulatorState,
   route: EntraRoute | undefined,
   body: Buffer,
+  query: URLSearchParams = new URLSearchParams(),
 ): Promise<{ status: number; json: unknown }> {
   const { directory } = state;
   try {
@@ -51,6 +56,8 @@ export async function handleEntraRequest(
           tenant_region_scope: "WW",
         },
       };
+    if (route.operation === "instanceDiscovery")
+      return { status: 200, json: instanceDiscovery(route.tenant, query) };
     if (route.operation === "entraKeys")
       return { status: 200, json: { keys: [publicJwk(directory.signingKey, directory.signingKeyId)] } };
     const form = new URLSearchParams(body.toString("utf8"));

@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { AadstsError, invalidClient } from "./aadsts-error.ts";
-import { accessTokenLifetimeSeconds, issueAccessToken, managedHsmResource } from "./access-token.ts";
+import { accessTokenLifetimeSeconds, issueAccessToken, knownResources } from "./access-token.ts";
 import type { ClientRegistration, EntraDirectory } from "./directory.ts";
 import { fetchIssuerKeys } from "./fetch-issuer-keys.ts";
 import { type DecodedJwt, decodeJwt, verifyJwtSignature } from "./jwt.ts";
@@ -50,7 +50,7 @@ export async function exchangeAssertion(
       700016,
       `Application with identifier '${clientId}' was not found in the directory '${directory.tenantId}'.`,
     );
-  checkScope(form.get("scope") ?? "", directory.tenantId);
+  const resource = checkScope(form.get("scope") ?? "", directory.tenantId);
   const assertion = form.get("client_assertion");
   if (assertion === null || form.get("client_assertion_type") !== jwtBearer)
     throw invalidClient(
@@ -62,11 +62,12 @@ export async function exchangeAssertion(
     token_type: "Bearer",
     expires_in: accessTokenLifetimeSeconds,
     ext_expires_in: accessTokenLifetimeSeconds,
-    access_token: issueAccessToken(directory, client),
+    access_token: issueAccessToken(directory, client, resource),
   };
 }
 
-function checkScope(scope: string, tenantId: string): void {
+/** The resource the `/.default` scope names (as written, e.g. with ARM's trailing slash), if the tenant knows it. */
+function checkScope(scope: string, tenantId: string): string {
   const scopes = scope.split(" ").filter((entry) => entry !== "");
   const resource = scopes.find((entry) => entry.endsWith("/.default"));
   if (resource === undefined)
@@ -76,14 +77,16 @@ function checkScope(scope: string, tenantId: string): void {
       1002012,
       `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     );
-  const name = resource.slice(0, -"/.default".length).replace(/\/$/, "");
-  if (name !== managedHsmResource)
+  const requested = resource.slice(0, -"/.default".length);
+  const name = requested.replace(/\/$/, "");
+  if (!knownResources.has(name))
     throw new AadstsError(
       400,
       "invalid_resource",
       500011,
       `The resource principal named ${name} was not found in the tenant named ${tenantId}.`,
     );
+  return requested;
 }
 
 async function verifyAssertion(directory: EntraDirectory, client: ClientRegistration, assertion: string) {

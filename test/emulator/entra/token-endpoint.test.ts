@@ -140,13 +140,37 @@ describe("POST /{tenant}/oauth2/v2.0/token", () => {
     );
   });
 
-  it("answers a scope for another resource with AADSTS500011", async () => {
+  it("answers a scope for a resource the tenant does not have with AADSTS500011", async () => {
     expectAadsts(
-      await exchange({ scope: "https://vault.azure.net/.default" }),
+      await exchange({ scope: "https://unknown.example.com/.default" }),
       400,
       "invalid_resource",
       500011,
     );
+  });
+
+  it("issues a token for another resource, which the HSM's audience check refuses with 401", async () => {
+    const response = await exchange({ scope: "https://vault.azure.net/.default" });
+    expect(response.status).toBe(200);
+    const token = (response.json as { access_token: string }).access_token;
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+    expect(payload.aud).toBe("https://vault.azure.net");
+    const refused = await emulator.raw({
+      host: "localhsm.managedhsm.azure.net",
+      method: "GET",
+      path: "/keys/any-key/?api-version=2025-07-01",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.json).toMatchObject({
+      error: {
+        code: "Unauthorized",
+        message: expect.stringMatching(
+          /^Found token with aud=https:\/\/vault\.azure\.net, but expected aud=https:\/\/managedhsm\.azure\.net\. \(Activity ID: [0-9a-f-]{36}\)$/,
+        ),
+      },
+    });
+    expect(refused.headers["www-authenticate"]).toContain('resource="https://managedhsm.azure.net"');
   });
 
   it("answers a malformed assertion with AADSTS50027", async () => {
