@@ -63,7 +63,8 @@ function float32Key(value: number): string {
   }
   const [mantissa = "", exponentText = "0"] = digits.split("e");
   const exponent = Number(exponentText);
-  if (exponent < -4 || exponent >= 21) {
+  // Shortest formatting switches to an exponent from 1e+06 on (strconv: eprec = 6).
+  if (exponent < -4 || exponent >= 6) {
     const sign = exponent < 0 ? "-" : "+";
     return `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
   }

@@ -126,4 +126,22 @@ describe("validateValues", () => {
   it("keeps global open", () => {
     expect(validateValues({ ...good, global: { anything: { at: ["all"] } } })).toEqual([]);
   });
+
+  it.each([
+    ["__proto__", 5, ["serviceAccount", "annotations", "__proto__"]],
+    ["constructor", 5, ["serviceAccount", "annotations", "constructor"]],
+  ])("judges a %s annotation like any other key (Zod's record skips __proto__)", (key, value, path) => {
+    const annotations = Object.defineProperty({}, key, { value, enumerable: true });
+    const findings = validateValues({ ...good, serviceAccount: { ...good.serviceAccount, annotations } });
+    expect(findings.map((finding) => [finding.code, finding.path])).toEqual([["wrong-type", path]]);
+    const valid = Object.defineProperty({}, key, { value: "x", enumerable: true });
+    expect(
+      validateValues({ ...good, serviceAccount: { ...good.serviceAccount, annotations: valid } }),
+    ).toEqual([]);
+  });
+
+  it("reports an unknown __proto__ key by its name", () => {
+    const values = Object.defineProperty({ ...good }, "__proto__", { value: 1, enumerable: true });
+    expect(validateValues(values).map((finding) => finding.path)).toEqual([["__proto__"]]);
+  });
 });

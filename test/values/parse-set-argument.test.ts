@@ -70,4 +70,20 @@ describe("parseSetArgument (Helm strvals)", () => {
     expect(typedSetValue("+3", false)).toBe(3);
     expect(typedSetValue("0x1F", false)).toBe("0x1F");
   });
+
+  it("holds a[65536] nested 3,000 deep as one entry per level (filling the gaps ran V8 out of heap)", () => {
+    const data = parseSet(`a${"[65536]".repeat(3000)}=1`);
+    let level: unknown = data.a;
+    for (let depth = 0; depth < 3000; depth += 1) {
+      expect(Array.isArray(level) && level.length).toBe(65537);
+      expect(Object.keys(level as unknown[])).toEqual(["65536"]);
+      level = (level as unknown[])[65536];
+    }
+    expect(level).toBe(1);
+  });
+
+  it("fills short gaps with null as Helm does, and refuses an index over 65536", () => {
+    expect(parseSet("a[3]=x").a).toEqual([null, null, null, "x"]);
+    expect(() => parseSet("a[65537]=1")).toThrow(/greater than maximum supported index of 65536/);
+  });
 });
