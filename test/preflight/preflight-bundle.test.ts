@@ -5,15 +5,22 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildPreflight } from "../../scripts/build-preflight.ts";
 import { useEmulator } from "../helpers/emulator.ts";
-import { callCounts, createTestKey, emulatorHsmUrl, runWithEmulatorEnv } from "../helpers/preflight.ts";
+import {
+  callCounts,
+  createTestKey,
+  emulatorHsmUrl,
+  expectFailureCode,
+  runWithEmulatorEnv,
+} from "../helpers/preflight.ts";
 
 const emulator = useEmulator();
 const dir = await mkdtemp(join(tmpdir(), "preflight-bundle-"));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+const bundle = join(dir, "preflight.mjs");
+
 describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
   it("is one file under 1.5 MB that passes the preflight on its own", async () => {
-    const bundle = join(dir, "preflight.mjs");
     expect(await buildPreflight(bundle)).toBeLessThan(1_500_000);
     const version = await createTestKey(emulator, "bundle-key");
     const url = await emulatorHsmUrl(emulator);
@@ -31,5 +38,21 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     );
     expect(run.stdout).toContain(`keyVersion=${version}`);
     expect(callCounts(run).hsmCalls).toBe(6);
+  });
+
+  // The bundle's own entry exits after the verdict too: a proxy that never answers CONNECT leaves a socket
+  // open, which kept the process (the init container) alive long after it printed TIMEOUT.
+  it("exits with TIMEOUT at its deadline while a proxy holds the CONNECT open", async () => {
+    expect((await emulator.admin("POST", "/faults", { kind: "proxy-hang" })).status).toBe(201);
+    const timeoutMs = 5_000;
+    const run = await runWithEmulatorEnv(emulator, [bundle], {
+      SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: await emulatorHsmUrl(emulator),
+      SPIRL_KEYWRAP_AZURE_KEY_NAME: "bundle-key",
+      SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: `${timeoutMs}ms`,
+      NODE_PATH: "/nonexistent",
+    });
+    await emulator.admin("DELETE", "/faults");
+    expectFailureCode(run, "TIMEOUT");
+    expect(run.durationMs).toBeLessThanOrEqual(timeoutMs + 1_000);
   });
 });
