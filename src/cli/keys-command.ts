@@ -91,11 +91,12 @@ async function runAction(
   io: CliIo,
 ): Promise<number> {
   // Loaded here, not at the top: the other commands and --help never pay for client-node and the Azure SDKs.
-  const [keystore, hsm, preflight, envelope] = await Promise.all([
+  const [keystore, hsm, preflight, envelope, svid] = await Promise.all([
     import("../keystore/index.ts"),
     import("../hsm/index.ts"),
     import("../preflight/index.ts"),
     import("../envelope/index.ts"),
+    import("../svid/index.ts"),
   ]);
   const env = process.env;
   const namespace = options.namespace ?? keystore.defaultNamespace();
@@ -136,12 +137,14 @@ async function runAction(
     if (preflight.isPreflightError(error)) return usageError(io, error.message);
     throw error;
   }
-  const trustDomain = options["trust-domain"] ?? env.SPIRL_KEYWRAP_TRUST_DOMAIN ?? "";
-  if (!/^[a-z0-9._-]{1,255}$/.test(trustDomain))
-    return usageError(
-      io,
-      `--trust-domain (or SPIRL_KEYWRAP_TRUST_DOMAIN) must be a SPIFFE trust domain name; got ${JSON.stringify(trustDomain)}`,
-    );
+  // The server's own variable and the SPIFFE rule it checks (src/svid), not a copy of either.
+  let trustDomain: string;
+  try {
+    trustDomain = svid.parseTrustDomain(options["trust-domain"] ?? env.SPIRL_KEYWRAP_TRUST_DOMAIN ?? "");
+  } catch (error) {
+    if (!svid.isSvidError(error)) throw error;
+    return usageError(io, `--trust-domain (or SPIRL_KEYWRAP_TRUST_DOMAIN): ${error.message}`);
+  }
   const store = new keystore.SigningKeyStore({
     kubeConfig,
     namespace,
