@@ -1,5 +1,8 @@
-/** Longest wait for the output to drain (a reader that stopped reading must not hold the process). */
-const flushLimitMs = 2_000;
+/**
+ * Longest wait for the output to drain: a reader that stopped reading must not hold the process, and
+ * the preflight promises to end within its timeout plus one second.
+ */
+const flushLimitMs = 500;
 
 /**
  * Ends the process with `code` once what was written to stdout and stderr has been handed to the OS,
