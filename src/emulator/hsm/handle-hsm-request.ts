@@ -7,8 +7,9 @@ import { type OperationResult, runHsmOperation } from "./run-hsm-operation.ts";
 import { badParameter, isServiceError, ServiceError } from "./service-error.ts";
 
 /**
- * api-versions of the SDKs and of real Managed HSM captures (7.2 to 2025-07-01, previews included);
- * others get the service's `BadParameter`.
+ * api-versions of the SDKs and of real Managed HSM captures (7.2 to 2025-07-01, previews included, and
+ * 2026-01-01-preview, the Python SDK's default since azure-keyvault-keys 4.12.0b1); others get the
+ * service's `BadParameter`.
  */
 const apiVersions = new Set([
   "7.2",
@@ -22,6 +23,7 @@ const apiVersions = new Set([
   "7.6-preview.2",
   "7.6",
   "2025-07-01",
+  "2026-01-01-preview",
 ]);
 
 /** The exact challenge of real Managed HSM (wire spec §3); the SDK parses only quoted, space-free values. */

@@ -40,6 +40,10 @@ export function hsmRoute(method: string, pathname: string): HsmRoute | undefined
   if (rest.length > 0) return undefined;
   if (collection === "rng" && name === undefined && method === "POST")
     return { operation: "getRandomBytes", action: "/rng/action" };
+  if (collection === "deletedkeys" && (name === undefined || name === "") && third === undefined)
+    return method === "GET"
+      ? { operation: "getDeletedKeys", action: "/keys/deletedKeys/read/action" }
+      : undefined;
   if (collection === "deletedkeys" && name !== undefined && name !== "" && fourth === undefined) {
     const target = { keyName: name };
     if (third === undefined && method === "GET")
@@ -73,6 +77,9 @@ export function hsmRoute(method: string, pathname: string): HsmRoute | undefined
     return { operation: "createKey", action: "/keys/create", ...key };
   if (method === "POST" && third === "rotate")
     return { operation: "rotateKey", action: "/keys/rotate/action", ...key };
+  // Not a version: the SDKs read the policy here (a version id is 32 hex characters).
+  if (method === "GET" && third === "rotationpolicy")
+    return { operation: "getKeyRotationPolicy", action: "/keys/read/action", ...key };
   if (method === "GET" && third === "versions")
     return { operation: "getKeyVersions", action: "/keys/read/action", ...key };
   const crypto = cryptoSegments[third.toLowerCase()];

@@ -52,6 +52,39 @@ export function keyItem(hsmUrl: HsmUrl, name: string, version: KeyVersion) {
   };
 }
 
+/** Where a deleted key is named: its `recoveryId`, and the resource its 404 names. */
+export function recoveryId(hsmUrl: HsmUrl, name: string): string {
+  return `${hsmUrl}/deletedkeys/${name}`;
+}
+
+/** A DeletedKeyItem as `GET /deletedkeys` lists it: the KeyItem of the latest version plus recovery fields. */
+export function deletedKeyItem(hsmUrl: HsmUrl, key: StoredKey) {
+  const { kid: _versioned, ...item } = keyItem(
+    hsmUrl,
+    key.name,
+    key.versions[key.versions.length - 1] as KeyVersion,
+  );
+  return {
+    ...item,
+    deletedDate: key.deleted?.deletedDate,
+    kid: `${hsmUrl}/keys/${key.name}`,
+    recoveryId: recoveryId(hsmUrl, key.name),
+    scheduledPurgeDate: key.deleted?.scheduledPurgeDate,
+  };
+}
+
+/**
+ * The rotation policy of a key that has none set: Key Vault's default (notify 30 days before
+ * expiry), with the policy's own id. The exact Managed HSM default is not in a capture we hold.
+ */
+export function defaultRotationPolicy(hsmUrl: HsmUrl, name: string) {
+  return {
+    id: `${hsmUrl}/keys/${name}/rotationpolicy`,
+    lifetimeActions: [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Notify" } }],
+    attributes: {},
+  };
+}
+
 /** A DeletedKeyBundle: the latest version plus recovery fields; no `key_size`, as in real captures. */
 export function deletedKeyBundle(hsmUrl: HsmUrl, key: StoredKey) {
   const latest = key.versions[key.versions.length - 1] as KeyVersion;
@@ -61,7 +94,7 @@ export function deletedKeyBundle(hsmUrl: HsmUrl, key: StoredKey) {
     ...bundle,
     attributes: attributesWithoutSize,
     deletedDate: key.deleted?.deletedDate,
-    recoveryId: `${hsmUrl}/deletedkeys/${key.name}`,
+    recoveryId: recoveryId(hsmUrl, key.name),
     scheduledPurgeDate: key.deleted?.scheduledPurgeDate,
   };
 }

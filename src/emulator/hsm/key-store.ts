@@ -140,22 +140,30 @@ export class KeyStore {
     return key;
   }
 
-  /** A soft-deleted key; 404 `KeyNotFound` when there is none. */
-  getDeleted(name: string): StoredKey & { deleted: NonNullable<StoredKey["deleted"]> } {
+  /** Soft-deleted keys, by name. */
+  deletedNames(): string[] {
+    return [...this.#keys.values()].filter((key) => key.deleted !== undefined).map((key) => key.name);
+  }
+
+  /**
+   * A soft-deleted key; 404 `KeyNotFound` when there is none, naming `recoveryId` (the service names
+   * `https://<hsm>/deletedkeys/<name>`; default the bare name).
+   */
+  getDeleted(name: string, recoveryId = name): StoredKey & { deleted: NonNullable<StoredKey["deleted"]> } {
     const key = this.#keys.get(name);
     if (key?.deleted === undefined)
-      throw new ServiceError(404, "KeyNotFound", `Deleted Key not found: ${name}`);
+      throw new ServiceError(404, "KeyNotFound", `Key not found: ${recoveryId}`);
     return key as StoredKey & { deleted: NonNullable<StoredKey["deleted"]> };
   }
 
-  recover(name: string): KeyVersion {
-    const key = this.getDeleted(name);
+  recover(name: string, recoveryId = name): KeyVersion {
+    const key = this.getDeleted(name, recoveryId);
     delete (key as StoredKey).deleted;
     return this.latest(name);
   }
 
-  purge(name: string): void {
-    this.getDeleted(name);
+  purge(name: string, recoveryId = name): void {
+    this.getDeleted(name, recoveryId);
     this.#keys.delete(name);
   }
 }

@@ -2,7 +2,16 @@ import { createPrivateKey, randomBytes } from "node:crypto";
 import type { FaultKind } from "../faults/fault-plan.ts";
 import { fromBase64Url, toBase64Url } from "../http/wire-json.ts";
 import type { HsmRoute } from "./hsm-route.ts";
-import { deletedKeyBundle, type HsmUrl, keyBundle, keyId, keyItem } from "./key-bundle.ts";
+import {
+  defaultRotationPolicy,
+  deletedKeyBundle,
+  deletedKeyItem,
+  type HsmUrl,
+  keyBundle,
+  keyId,
+  keyItem,
+  recoveryId,
+} from "./key-bundle.ts";
 import { type CryptoOperation, type OperationInput, runKeyOperation } from "./key-operations.ts";
 import type { KeySpec, KeyStore, KeyVersion } from "./key-store.ts";
 import { badParameter, ServiceError } from "./service-error.ts";
@@ -39,6 +48,14 @@ export function runHsmOperation(
         }),
         nextLink: null,
       });
+    case "getDeletedKeys":
+      return ok({
+        value: store.deletedNames().map((keyName) => deletedKeyItem(hsmUrl, store.getDeleted(keyName))),
+        nextLink: null,
+      });
+    case "getKeyRotationPolicy":
+      store.latest(name);
+      return ok(defaultRotationPolicy(hsmUrl, name));
     case "getKey":
       return ok(keyBundle(hsmUrl, name, store.get(name, route.version ?? "")));
     case "getKeyVersions":
@@ -57,12 +74,12 @@ export function runHsmOperation(
     case "deleteKey":
       return ok(deletedKeyBundle(hsmUrl, store.delete(name, nowSeconds)));
     case "getDeletedKey":
-      return ok(deletedKeyBundle(hsmUrl, store.getDeleted(name)));
+      return ok(deletedKeyBundle(hsmUrl, store.getDeleted(name, recoveryId(hsmUrl, name))));
     case "purgeDeletedKey":
-      store.purge(name);
+      store.purge(name, recoveryId(hsmUrl, name));
       return { status: 204 };
     case "recoverDeletedKey":
-      return ok(keyBundle(hsmUrl, name, store.recover(name)));
+      return ok(keyBundle(hsmUrl, name, store.recover(name, recoveryId(hsmUrl, name))));
     default: {
       const crypto = route.crypto as CryptoOperation;
       const version = store.get(name, route.version ?? "");

@@ -583,3 +583,60 @@ describe("key rules", () => {
     });
   });
 });
+
+describe("what the Python SDK (azure-keyvault-keys 4.12) reads", () => {
+  it("accepts api-version 2026-01-01-preview, the Python SDK's default", async () => {
+    await createKey("python-preview-key");
+    const got = await hsm("GET", "/keys/python-preview-key/?api-version=2026-01-01-preview");
+    expect(got.status).toBe(200);
+  });
+
+  it("lists deleted keys at GET /deletedkeys in the paged shape, with recovery fields", async () => {
+    await createKey("listed-deleted-key");
+    await hsm("DELETE", `/keys/listed-deleted-key?${api}`);
+    const listed = await hsm("GET", `/deletedkeys?${api}`);
+    expect(listed.status).toBe(200);
+    const page = listed.json as { value: Record<string, unknown>[]; nextLink: unknown };
+    expect(page.nextLink).toBeNull();
+    const item = page.value.find((entry) => entry.kid === `https://${host}/keys/listed-deleted-key`);
+    expect(item).toMatchObject({
+      recoveryId: `https://${host}/deletedkeys/listed-deleted-key`,
+      deletedDate: expect.any(Number),
+      scheduledPurgeDate: expect.any(Number),
+      attributes: { enabled: true, recoveryLevel: "CustomizedRecoverable+Purgeable" },
+    });
+    expect(item?.key).toBeUndefined();
+    // A live key is not listed.
+    expect(page.value.some((entry) => entry.kid === `https://${host}/keys/python-preview-key`)).toBe(false);
+  });
+
+  it("serves GET /keys/{name}/rotationpolicy as a policy, not as a key version", async () => {
+    await createKey("policy-key");
+    const policy = await hsm("GET", `/keys/policy-key/rotationpolicy?${api}`);
+    expect(policy.status).toBe(200);
+    expect(policy.json).toEqual({
+      id: `https://${host}/keys/policy-key/rotationpolicy`,
+      lifetimeActions: [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Notify" } }],
+      attributes: {},
+    });
+    expect(emulator.handle.state.log.counts().getKeyRotationPolicy?.byStatus[200]).toBeGreaterThanOrEqual(1);
+    expect((await hsm("GET", `/keys/no-such-key/rotationpolicy?${api}`)).json).toMatchObject({
+      error: { code: "KeyNotFound" },
+    });
+  });
+
+  it("words the 404 of a purged key as the service: Key not found: <recoveryId>", async () => {
+    const missing = await hsm("GET", `/deletedkeys/never-deleted-key?${api}`);
+    expect(missing.status).toBe(404);
+    expect(missing.json).toEqual({
+      error: {
+        code: "KeyNotFound",
+        message: expect.stringMatching(
+          new RegExp(
+            `^Key not found: https://${host.replaceAll(".", "\\.")}/deletedkeys/never-deleted-key \\(Activity ID: [0-9a-f-]{36}\\)$`,
+          ),
+        ),
+      },
+    });
+  });
+});
