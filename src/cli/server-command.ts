@@ -223,7 +223,13 @@ export const serverCommand: Command = {
       }
       throw error;
     }
-    await closeOnSignal(started.server, { keys: started.keys, log });
+    const keys = {
+      clear: () => {
+        started.stopWatching();
+        started.keys.clear();
+      },
+    };
+    await closeOnSignal(started.server, { keys, log });
     return ExitCode.Ok;
   },
 };

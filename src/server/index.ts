@@ -2,6 +2,7 @@
 export { authenticateCaller, bearerToken, type Caller } from "./authenticate-caller.ts";
 export { cachedTokenReviewer, type TokenReviewCacheOptions } from "./cached-token-reviewer.ts";
 export { type CloseOnSignalOptions, closeOnSignal } from "./close-on-signal.ts";
+export { type FollowSigningKeysOptions, followSigningKeys } from "./follow-signing-keys.ts";
 export { HttpError, type HttpErrorCode, httpErrorCodes, httpErrorStatus, isHttpError } from "./http-error.ts";
 export { type KubernetesTokenReviewerOptions, kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
 export {

@@ -1,4 +1,4 @@
-import { createPublicKey, X509Certificate } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import { isEnvelopeError } from "../envelope/index.ts";
 import { labels, type OpenedKey, type SigningKeyRecord, type SigningKeyStore } from "../keystore/index.ts";
 import {
@@ -7,10 +7,10 @@ import {
   keyUses,
   MemorySigningKeySet,
   type SvidSigningKey,
-  trustDomainId,
 } from "../svid/index.ts";
 import type { ServerLog } from "./server-log.ts";
 import { ServerStartError } from "./server-start-error.ts";
+import { svidKeyOf } from "./svid-key-of.ts";
 
 /** Options of {@link prepareSigningKeys}. */
 export interface PrepareSigningKeysOptions {
@@ -31,46 +31,11 @@ export interface PreparedKeys {
   readonly resourceVersion: string;
   /** Names of the SigningKeys this start created. */
   readonly created: readonly string[];
+  /** The resource name each held key was opened from, by key id. */
+  readonly names: ReadonlyMap<string, string>;
 }
 
 const defaultLifetimeSeconds = 7 * 86_400;
-
-/**
- * The opened key as the SVID code holds it. An x509-svid record's CA certificate sits outside the
- * envelope's AAD, so it is trusted only when it is self-signed by this very key for this trust domain:
- * an edited certificate can never put another CA into the bundle.
- */
-function svidKeyOf(opened: OpenedKey, trustDomain: string): SvidSigningKey {
-  const { spec } = opened.record;
-  const publicKey = createPublicKey(opened.privateKey);
-  const key = {
-    keyId: spec.keyId,
-    use: spec.use,
-    privateKey: opened.privateKey,
-    publicKey,
-    notAfter: new Date(spec.notAfter),
-  };
-  if (spec.use === "jwt-svid") return key;
-  const pem = spec.caCertificate ?? "";
-  let certificate: X509Certificate | undefined;
-  try {
-    certificate = new X509Certificate(pem);
-  } catch {
-    certificate = undefined;
-  }
-  if (
-    certificate === undefined ||
-    !certificate.publicKey.equals(publicKey) ||
-    !certificate.verify(publicKey) ||
-    !certificate.ca ||
-    certificate.subjectAltName !== `URI:${trustDomainId(trustDomain)}`
-  )
-    throw new ServerStartError(
-      `SigningKey ${opened.record.namespace}/${opened.record.name}: spec.caCertificate is not this key's self-signed CA certificate for spiffe://${trustDomain}`,
-      { code: "KEYS_UNAVAILABLE" },
-    );
-  return { ...key, caCertificatePem: pem };
-}
 
 function sequenceOf(record: SigningKeyRecord): number {
   return Number(record.labels[labels.sequence] ?? 0) || 0;
@@ -110,6 +75,7 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
     });
 
   const keys = new MemorySigningKeySet();
+  const names = new Map<string, string>();
   const usable: { opened: OpenedKey; key: SvidSigningKey }[] = [];
   for (const opened of loaded.keys) {
     if (new Date(opened.record.spec.notAfter) <= now) continue;
@@ -118,6 +84,7 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
       const key = svidKeyOf(opened, trustDomain);
       usable.push({ opened, key });
       keys.put(key, opened.record.state, { kekVersion: opened.record.spec.envelope.kek.version });
+      names.set(key.keyId, opened.record.name);
     } catch (error) {
       log({
         level: "error",
@@ -183,6 +150,7 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
     try {
       const active = await store.setState(record.name, "active", { from: "prepared" });
       keys.put(next.key, "active", { kekVersion: active.spec.envelope.kek.version });
+      names.set(next.key.keyId, record.name);
     } catch (error) {
       throw keysUnavailable(`SigningKey ${record.namespace}/${record.name} could not be activated`, error);
     }
@@ -192,5 +160,5 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
       fields: { resource: `${record.namespace}/${record.name}`, use },
     });
   }
-  return { keys, resourceVersion: loaded.resourceVersion, created };
+  return { keys, resourceVersion: loaded.resourceVersion, created, names };
 }

@@ -11,6 +11,7 @@ import {
 } from "../preflight/index.ts";
 import type { MemorySigningKeySet } from "../svid/index.ts";
 import { cachedTokenReviewer } from "./cached-token-reviewer.ts";
+import { followSigningKeys } from "./follow-signing-keys.ts";
 import { kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
 import { type PrepareSigningKeysOptions, prepareSigningKeys } from "./prepare-signing-keys.ts";
 import type { ServerLog } from "./server-log.ts";
@@ -57,6 +58,8 @@ export interface TrustDomainServer {
   readonly keys: MemorySigningKeySet;
   /** HSM requests made by the key store since start (the preflight's are its own). */
   readonly hsm: ManagedHsmKeyClient;
+  /** Stops following the namespace's SigningKeys (before the keys are dropped at shutdown). */
+  stopWatching(): void;
 }
 
 /**
@@ -87,7 +90,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     kek: { url: config.url, name: config.keyName, version: config.keyVersion },
     hsm,
   });
-  const { keys } = await prepareSigningKeys({
+  const { keys, resourceVersion, names } = await prepareSigningKeys({
     store,
     trustDomain: options.trustDomain,
     log: options.log,
@@ -121,7 +124,17 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
       log: options.log,
       ...options.server,
     });
-    return { server, keys, hsm };
+    const watching = new AbortController();
+    followSigningKeys({
+      store,
+      keys,
+      resourceVersion,
+      names: new Map(names),
+      trustDomain: options.trustDomain,
+      log: options.log,
+      signal: watching.signal,
+    });
+    return { server, keys, hsm, stopWatching: () => watching.abort() };
   } catch (error) {
     keys.clear();
     throw new ServerStartError(

@@ -44,6 +44,11 @@ export class MemorySigningKeySet implements SigningKeySet {
     this.#changed();
   }
 
+  /** The key held under this id, if any (to change its state without opening it again). */
+  get(keyId: string): SvidSigningKey | undefined {
+    return this.#slots.get(keyId)?.key;
+  }
+
   /** Drops a key (a retired key whose last SVID has expired). */
   remove(keyId: string): void {
     if (this.#slots.delete(keyId)) this.#changed();

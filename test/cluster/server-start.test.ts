@@ -202,7 +202,7 @@ describe("spirl-keywrap server on the API server with the emulator's HSM", () =>
     expect(server.out.some((entry) => entry.startsWith("serving SVIDs"))).toBe(false);
   });
 
-  it("two replicas starting at once on an empty namespace end with one key per use", async () => {
+  it("two replicas starting at once on an empty namespace end with one key per use, and both load a new one", async () => {
     const namespace = await createNamespace(fixture.kubeConfig, "server-race");
     const replicas = [
       startServer(namespace, ["--insecure-http"]),
@@ -219,6 +219,25 @@ describe("spirl-keywrap server on the API server with the emulator's HSM", () =>
       urls.map(async (url) => ((await call(url, "GET", "/bundle")).json() as unknown as SpiffeBundle).keys),
     );
     expect(bundles[0]).toEqual(bundles[1]);
+
+    // Every replica watches the SigningKeys and loads what appears (here: the next jwt-svid key, prepared).
+    const next = await fixture
+      .store(namespace)
+      .createKey({
+        use: "jwt-svid",
+        follows: "jwt-svid-1",
+        notBefore: new Date(),
+        notAfter: new Date(Date.now() + 3_600_000),
+      });
+    for (const url of urls) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const keys = ((await call(url, "GET", "/bundle")).json() as unknown as SpiffeBundle).keys;
+        if (keys.some((key) => key.kid === next.record.spec.keyId)) break;
+        if (Date.now() > deadline) throw new Error(`${url} did not publish ${next.record.name} within 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
     for (const replica of replicas) replica.child.kill("SIGTERM");
     expect(await Promise.all(replicas.map((replica) => replica.exited))).toEqual([0, 0]);
   });
