@@ -221,14 +221,12 @@ describe("spirl-keywrap server on the API server with the emulator's HSM", () =>
     expect(bundles[0]).toEqual(bundles[1]);
 
     // Every replica watches the SigningKeys and loads what appears (here: the next jwt-svid key, prepared).
-    const next = await fixture
-      .store(namespace)
-      .createKey({
-        use: "jwt-svid",
-        follows: "jwt-svid-1",
-        notBefore: new Date(),
-        notAfter: new Date(Date.now() + 3_600_000),
-      });
+    const next = await fixture.store(namespace).createKey({
+      use: "jwt-svid",
+      follows: "jwt-svid-1",
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + 3_600_000),
+    });
     for (const url of urls) {
       const deadline = Date.now() + 30_000;
       for (;;) {
