@@ -29,12 +29,19 @@ export const validateStackMb = 256;
 /** Heap ceiling of the worker (README: "Values validation" says what input this allows). */
 export const validateHeapMb = 4096;
 
-/** Runs the job in a worker thread with {@link validateStackMb} of stack and {@link validateHeapMb} of heap. */
-export function runValidateInWorker(job: ValidateJob): Promise<ValidateResult> {
+/** Options of runValidateInWorker. */
+export interface WorkerLimits {
+  /** Heap ceiling in MB. Default {@link validateHeapMb}. */
+  readonly heapMb?: number;
+}
+
+/** Runs the job in a worker thread with {@link validateStackMb} of stack and a heap ceiling. */
+export function runValidateInWorker(job: ValidateJob, limits: WorkerLimits = {}): Promise<ValidateResult> {
+  const heapMb = limits.heapMb ?? validateHeapMb;
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./validate-worker.ts", import.meta.url), {
       workerData: job,
-      resourceLimits: { stackSizeMb: validateStackMb, maxOldGenerationSizeMb: validateHeapMb },
+      resourceLimits: { stackSizeMb: validateStackMb, maxOldGenerationSizeMb: heapMb },
     });
     let answered = false;
     worker.once("message", (result: ValidateResult) => {
@@ -45,7 +52,7 @@ export function runValidateInWorker(job: ValidateJob): Promise<ValidateResult> {
       if (error.code !== "ERR_WORKER_OUT_OF_MEMORY") return reject(error);
       resolve({
         stdout: "",
-        stderr: `spirl-keywrap validate: the values need more than ${validateHeapMb} MB of memory to check (about 60 MB per MB of YAML); nothing was judged\n`,
+        stderr: `spirl-keywrap validate: the values need more than ${heapMb} MB of memory to check; nothing was judged (it takes about 55 MB per MB of YAML)\n`,
         exitCode: ExitCode.Usage,
       });
     });
