@@ -41,7 +41,7 @@ export interface SvidServerOptions {
   readonly x509TtlSeconds?: number;
   /** The bundle's `spiffe_refresh_hint` in seconds. Default 300. */
   readonly bundleRefreshHintSeconds?: number;
-  /** Readiness. Default: an active key of every use is loaded. */
+  /** Readiness. Default: an active, unexpired key of every use is loaded. */
   readonly isReady?: () => boolean;
   /** HSM requests by operation, for `/metrics`. Default: not reported. */
   readonly hsmCalls?: () => Readonly<Record<string, number>>;
@@ -88,7 +88,9 @@ export async function startSvidServer(options: SvidServerOptions): Promise<SvidS
     jwtTtlSeconds: options.jwtTtlSeconds ?? 300,
     x509TtlSeconds: options.x509TtlSeconds ?? 3600,
   };
-  const isReady = options.isReady ?? (() => keyUses.every((use) => keys.active(use) !== undefined));
+  const isReady =
+    options.isReady ??
+    (() => keyUses.every((use) => (keys.active(use)?.notAfter.getTime() ?? 0) > Date.now()));
   const routes: Route[] = [
     {
       method: "GET",

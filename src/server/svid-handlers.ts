@@ -34,6 +34,9 @@ function activeKey(keys: SigningKeySet, use: SvidSigningKey["use"], signal: Abor
   if (signal.aborted) throw new HttpError("the request's deadline passed", { code: "DEADLINE_EXCEEDED" });
   const key = keys.active(use);
   if (key === undefined) throw new HttpError(`no active ${use} key is loaded yet`, { code: "NOT_READY" });
+  // An SVID never outlives its key: an expired key (no rotation happened) could only sign dead SVIDs.
+  if (key.notAfter.getTime() <= Date.now())
+    throw new HttpError(`the active ${use} key has expired and no next key is active`, { code: "NOT_READY" });
   return key;
 }
 

@@ -207,6 +207,25 @@ describe("startSvidServer: health, readiness, metrics", () => {
     expect(broken.calls).toBe(0);
   });
 
+  it("is not ready, and signs nothing, once the active key has expired", async () => {
+    const { server, keys } = await start();
+    const jwtKey = keys.active("jwt-svid");
+    if (jwtKey === undefined) throw new Error("no jwt-svid key");
+    keys.put({ ...jwtKey, notAfter: new Date(Date.now() - 1000) }, "active");
+    const notReady = await call(server.url, "GET", "/readyz");
+    expect([notReady.status, notReady.json().error?.code]).toEqual([503, "NOT_READY"]);
+    const refused = await call(server.url, "POST", "/svid/jwt", {
+      token: "token-payments-api",
+      body: { audience: ["a"] },
+    });
+    expect([refused.status, refused.json().error?.code]).toEqual([503, "NOT_READY"]);
+    const x509 = await call(server.url, "POST", "/svid/x509", {
+      token: "token-payments-api",
+      body: { csr: await makeCsr() },
+    });
+    expect(x509.status).toBe(200);
+  });
+
   it("counts requests by operation, outcome and code, and keys by state and KEK version", async () => {
     const { server } = await start({ hsmCalls: () => ({ decrypt: 2, getKey: 1 }) });
     await call(server.url, "POST", "/svid/jwt", { token: "token-payments-api", body: { audience: ["a"] } });
