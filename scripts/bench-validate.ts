@@ -1,8 +1,9 @@
 // `node scripts/bench-validate.ts [runs]`: a cold `spirl-keywrap validate` (a new Node process each run)
 // against `helm lint --strict` and `helm template` on the same chart and values. Prints the median and
-// spread (min-max) of each, and ratios to helm lint. Needs the tools from `npm run tools`.
+// spread (min-max) of each, and ratios to helm lint; then the cost per MB of a generated 10 MB values file
+// against `helm template` on it. Needs the tools from `npm run tools`.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,5 +77,37 @@ for (const subject of subjects) {
   const spread = `${(sorted[0] ?? 0).toFixed(0)}-${(sorted.at(-1) ?? 0).toFixed(0)} ms`;
   console.log(
     `${subject.name.padEnd(26)}${`${mid.toFixed(0)} ms`.padStart(10)}${spread.padStart(18)}${`${(mid / baseline).toFixed(2)}x`.padStart(14)}`,
+  );
+}
+
+// Cost per MB: 10 MB of values under `global` (300,000 short keys), three runs each.
+const bigMb = 10;
+const bigFile = join(compileCache, "big-values.yaml");
+const bigLines = [
+  'azure:\n  keyVault:\n    url: "https://my-managed-hsm.managedhsm.azure.net/"\n    keyName: k\nglobal:\n',
+];
+for (let size = bigLines[0]?.length ?? 0, n = 0; size < bigMb * 1e6; n += 1) {
+  const line = `  key${n}: "some value text ${n}"\n`;
+  bigLines.push(line);
+  size += line.length;
+}
+writeFileSync(bigFile, bigLines.join(""));
+const bigSubjects: (typeof subjects)[number][] = [
+  {
+    name: "spirl-keywrap validate",
+    command: process.execPath,
+    args: [`${root}src/cli/main.ts`, "validate", "-f", bigFile],
+  },
+  { name: "helm template", command: `${root}.tools/bin/helm`, args: ["template", "t", chart, "-f", bigFile] },
+];
+const bigMedians = bigSubjects.map((subject) => {
+  const sorted = [0, 1, 2].map(() => timeOnce(subject)).sort((a, b) => a - b);
+  return { name: subject.name, median: median(sorted) };
+});
+const bigBaseline = bigMedians.find((entry) => entry.name === "helm template")?.median ?? 1;
+console.log(`\n${bigMb} MB of values, 3 runs each`);
+for (const { name, median: mid } of bigMedians) {
+  console.log(
+    `${name.padEnd(26)}${`${mid.toFixed(0)} ms`.padStart(10)}${`${(mid / bigMb).toFixed(0)} ms/MB`.padStart(18)}${`${(mid / bigBaseline).toFixed(2)}x helm template`.padStart(22)}`,
   );
 }
