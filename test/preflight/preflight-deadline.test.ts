@@ -23,13 +23,13 @@ interface Row {
 }
 
 const rows: readonly Row[] = [
-  // Never answers anything: the token request is the first that waits.
+  // Never answers anything: latency is a network round trip, so the first CONNECT already waits.
   {
     name: "every request held for ten minutes",
     kind: "latency",
     fault: { latencyMs: 600_000 },
     code: "TIMEOUT",
-    logged: "token:0",
+    logged: "connect-hsm:0",
   },
   {
     name: "Entra ID answering after 100 s",
