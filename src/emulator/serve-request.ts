@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AadstsError } from "./entra/aadsts-error.ts";
 import { entraRoute, handleEntraRequest } from "./entra/handle-entra-request.ts";
 import type { Fault } from "./faults/fault-plan.ts";
-import { holdForLatency, latencyOnly } from "./faults/hold-for-latency.ts";
+import { holdForLatency, networkLatencyOnly } from "./faults/hold-for-latency.ts";
 import { challengeResponse, type HsmResponse, handleHsmRequest } from "./hsm/handle-hsm-request.ts";
 import { hsmRoute } from "./hsm/hsm-route.ts";
 import { isBodyTooLarge, readBody } from "./http/read-body.ts";
@@ -88,7 +88,9 @@ async function serve(
     const logged = entry(route?.operation ?? "unknown", hsm);
     if (request.headers.authorization === undefined) {
       // The challenge crosses the same network as any request, but no service fault applies before authentication.
-      if (!(await holdForLatency(state.faults.take(logged.operation, hsm, latencyOnly), request.socket)))
+      if (
+        !(await holdForLatency(state.faults.take(logged.operation, hsm, networkLatencyOnly), request.socket))
+      )
         return;
       const challenge = challengeResponse(state, method);
       return write(logged, challenge.status, { ...hsmHeaders, ...challenge.headers }, challenge.text ?? "");

@@ -3,10 +3,11 @@ import { randomUUID } from "node:crypto";
 /** What a fault does to a matching request. */
 export type FaultKind =
   /**
-   * An added network round trip of `latencyMs`, as between a client and a distant service: every
-   * request it matches (the 401 challenge too) is answered that much later, and a new connection's
-   * handshakes each cost one more (the proxy's CONNECT answer, then the TLS server hello); operations
-   * `connect-hsm` and `connect-entra` name the connection set-up alone.
+   * An added round trip of `latencyMs`. Without `operation` it is the network's, as between a client
+   * and a distant service: every request is answered that much later (the 401 challenge too), and a
+   * new connection's handshakes each cost one more (the proxy's CONNECT answer, then the TLS server
+   * hello). With `operation` it is that operation being slow: its authorized requests only, or, for
+   * `connect-hsm` and `connect-entra`, the connection set-up alone.
    */
   | "latency"
   /** `429 Throttled` with `Retry-After: retryAfterSeconds`. */
@@ -137,11 +138,11 @@ export class FaultPlan {
     return this.#faults;
   }
 
-  /** The faults this request gets (only those of `kinds` when given); spent ones are dropped. */
-  take(operation: string, hsm: string | undefined, kinds?: ReadonlySet<FaultKind>): Fault[] {
+  /** The faults this request gets (only those `only` accepts, when given); spent ones are dropped. */
+  take(operation: string, hsm: string | undefined, only?: (fault: Fault) => boolean): Fault[] {
     const hits = this.#faults.filter(
       (fault) =>
-        (kinds === undefined || kinds.has(fault.kind)) &&
+        (only === undefined || only(fault)) &&
         // A proxy fault must not spend its count on HTTPS requests, nor an HTTPS fault on a CONNECT;
         // latency is the network's, so it delays both.
         (fault.kind === "latency" || proxyFaultKinds.has(fault.kind) === isConnect(operation)) &&

@@ -2,8 +2,12 @@ import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Fault } from "./fault-plan.ts";
 
-/** Only the latency kind, for requests that no other fault may touch (the 401 challenge). */
-export const latencyOnly: ReadonlySet<Fault["kind"]> = new Set(["latency"]);
+/**
+ * The network's latency only (no `operation`), for the 401 challenge: the front door answers it before
+ * any operation runs, so neither a slow operation nor any other fault touches it.
+ */
+export const networkLatencyOnly = (fault: Fault): boolean =>
+  fault.kind === "latency" && fault.operation === undefined;
 
 /** The round trip the drawn `latency` faults add, in ms (each defaults to 100). */
 export function addedLatencyMs(faults: readonly Fault[]): number {

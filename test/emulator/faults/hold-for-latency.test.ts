@@ -6,19 +6,22 @@ import { once } from "node:events";
 import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { FaultPlan } from "../../../src/emulator/faults/fault-plan.ts";
-import { addedLatencyMs, latencyOnly } from "../../../src/emulator/faults/hold-for-latency.ts";
+import { addedLatencyMs, networkLatencyOnly } from "../../../src/emulator/faults/hold-for-latency.ts";
 import { openTunnel, useEmulator } from "../../helpers/emulator.ts";
 
 describe("FaultPlan and latency", () => {
-  it("draws latency for CONNECTs and requests alike, and only latency when asked", () => {
+  it("draws latency for CONNECTs and requests alike, and only the network's for a challenge", () => {
     const plan = new FaultPlan();
     plan.add({ kind: "latency", latencyMs: 20 });
     plan.add({ kind: "throttle", count: 1 });
     plan.add({ kind: "proxy-forbidden", count: 1 });
+    const slowGetKey = plan.add({ kind: "latency", operation: "getKey", latencyMs: 30, count: 1 });
     expect(plan.take("connect-hsm", "a").map((fault) => fault.kind)).toEqual(["latency", "proxy-forbidden"]);
-    // The challenge draws latency only: the throttle's one use is left for the authorized request.
-    expect(plan.take("getKey", "a", latencyOnly).map((fault) => fault.kind)).toEqual(["latency"]);
-    expect(plan.take("getKey", "a").map((fault) => fault.kind)).toEqual(["latency", "throttle"]);
+    // The challenge draws the network's latency only: the throttle's and the slow getKey's one use
+    // are left for the authorized request.
+    expect(plan.take("getKey", "a", networkLatencyOnly).map((fault) => fault.latencyMs)).toEqual([20]);
+    expect(plan.take("getKey", "a").map((fault) => fault.kind)).toEqual(["latency", "throttle", "latency"]);
+    expect(plan.list().some((fault) => fault.id === slowGetKey.id)).toBe(false);
   });
 
   it("adds up the round trips of the drawn latency faults, 100 ms each by default", () => {
