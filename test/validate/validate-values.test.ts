@@ -8,6 +8,9 @@ const good = {
     trustDomain: "example.org",
     tokenAudience: "spirl-trust-domain-server",
     replicas: 1,
+    port: 8443,
+    tls: { secretName: "" },
+    logFormat: "text",
     resources: { requests: { cpu: "100m" } },
   },
   preflight: {
