@@ -7,7 +7,7 @@
 // requests of one run by host and operation from the emulator's log (connections as connect-*).
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseEnvFile, type RequestLogEntry, startEmulator } from "../src/emulator/index.ts";
@@ -18,7 +18,7 @@ const bundle = new URL("../dist/preflight.mjs", import.meta.url).pathname;
 const cliMain = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const buildGoPeer = new URL("../bench/go-peer/build.sh", import.meta.url).pathname;
 
-console.log("building the Go peer (first time: module download and build, a few minutes)…");
+console.log("Go peer: built once per source into the tools cache (a cold build downloads modules: minutes)…");
 const goPeer = (await run("bash", [buildGoPeer], { maxBuffer: 1 << 24 })).stdout.trim();
 
 const dir = await mkdtemp(join(tmpdir(), "bench-preflight-"));
