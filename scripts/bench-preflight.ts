@@ -93,6 +93,12 @@ function requestCounts(entries: readonly RequestLogEntry[]): string {
 try {
   await emulator.admin("POST", "/hsms/localhsm/keys/bench-key", {});
   const starts: number[] = [];
+  // Others' work on a shared machine widens the ranges; the interleaved ratios hold up better than the times.
+  console.log(
+    `load average at start: ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")}`,
+  );
   for (let i = 0; i < runs; i++) starts.push((await timed(process.execPath, ["-e", ""])).ms);
   console.log(
     `node process start (empty script): median ${Math.round(median(starts))} ms, range ${range(starts)} ms`,
