@@ -11,6 +11,11 @@ export interface RequestLogEntry {
   readonly hsm?: string;
   /** Response status; 0 when a `reset` fault dropped the connection. */
   status: number;
+  /**
+   * Emulator clock, ISO 8601, when the answer was written; with `time` it shows which requests were
+   * in flight together. Absent while pending and when none was written (reset, hung CONNECT).
+   */
+  answered?: string;
 }
 
 /** Counts per operation and status, for assertions like "the SDK retried twice". */

@@ -74,6 +74,7 @@ async function serve(
     });
   const write = (logged: RequestLogEntry, status: number, headers: Record<string, string>, text: string) => {
     logged.status = status;
+    logged.answered = new Date(state.clock.now()).toISOString();
     response.writeHead(status, {
       ...headers,
       "x-ms-request-id": requestId,

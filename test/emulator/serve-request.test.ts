@@ -19,3 +19,36 @@ describe("the emulated services", () => {
     expect(response.json).toMatchObject({ error: { code: "RequestBodyTooLarge" } });
   });
 });
+
+describe("the request log", () => {
+  it("stamps when each answer was written, so requests in flight together show as overlapping", async () => {
+    const { state } = emulator.handle;
+    state.log.clear();
+    // Each request held 300 ms by the network: sent together, each is received before the other is answered.
+    const fault = state.faults.add({ kind: "latency", latencyMs: 300, hsm: "localhsm" });
+    try {
+      const challenge = () =>
+        emulator.raw({
+          host: "localhsm.managedhsm.azure.net",
+          method: "GET",
+          path: "/keys/k/?api-version=7.6",
+        });
+      await Promise.all([challenge(), challenge()]);
+    } finally {
+      state.faults.remove(fault.id);
+    }
+    const requests = state.log.entries().filter((entry) => entry.method === "GET");
+    expect(requests.map((entry) => entry.status)).toEqual([401, 401]);
+    const [first, second] = requests.map((entry) => ({
+      received: Date.parse(entry.time),
+      answered: Date.parse(entry.answered ?? ""),
+    }));
+    expect(first && second && second.received < first.answered && first.received < second.answered).toBe(
+      true,
+    );
+    // The CONNECTs that drew the latency are stamped too.
+    expect(state.log.entries().filter((entry) => entry.method === "CONNECT" && entry.answered)).toHaveLength(
+      2,
+    );
+  });
+});

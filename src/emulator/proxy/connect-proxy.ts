@@ -95,11 +95,13 @@ async function answerConnect(
     // A hung CONNECT holds the socket until the client gives up or the emulator closes.
     if (answer !== undefined) {
       logged.status = answer.status;
+      logged.answered = new Date(faults.clock.now()).toISOString();
       socket.end(`HTTP/1.1 ${answer.head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     return false;
   }
   logged.status = 200;
+  logged.answered = new Date(faults.clock.now()).toISOString();
   socket.write(established);
   return holdForLatency(drawn, socket);
 }
