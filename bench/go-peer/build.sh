@@ -7,7 +7,7 @@
 set -Eeuo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${SPIRL_TOOLS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/spirl-keywrap/tools}
-export GOMODCACHE="$cache/gomod" GOCACHE="$cache/gobuild" GOFLAGS=-modcacherw GOTOOLCHAIN=local
+export GOMODCACHE="$cache/gomod" GOCACHE="$cache/gobuild" GOFLAGS="-modcacherw -buildvcs=false" GOTOOLCHAIN=local
 key=$( (cat "$here/go.mod" "$here/go.sum" "$here/main.go"; go version) | sha256sum | cut -c1-16)
 out="$cache/store/go-peer-$key/go-peer"
 if [[ ! -x $out ]]; then
