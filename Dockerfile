@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# The keywrap-preflight image: one esbuild bundle of `spirl-keywrap preflight` on a distroless Node 24.
+# The spirl-keywrap image: two esbuild bundles on a distroless Node 24, `spirl-keywrap preflight` (the
+# entrypoint: init container and hook Job) and `spirl-keywrap server` (/app/server.mjs: the chart's
+# Deployment sets it as the command), each carrying only what its command needs.
 # No shell, no package manager, no node_modules in the final image; runs as a non-root user and needs
 # nothing writable, so it fits readOnlyRootFilesystem: true.
 #   docker build -t ghcr.io/spirl/spirl-keywrap:0.1.0 .
@@ -16,6 +18,7 @@ RUN npm run build
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.mjs.LEGAL.txt /app/
+COPY --from=build /src/dist/server.mjs /src/dist/server.mjs.LEGAL.txt /app/
 USER 65532:65532
 ENV NODE_ENV=production
 ENTRYPOINT ["/nodejs/bin/node", "/app/preflight.mjs"]

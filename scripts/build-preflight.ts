@@ -1,13 +1,16 @@
-// `npm run build`: bundles the preflight into one ESM file, dist/preflight.mjs, which the image runs.
-// test/preflight/preflight-bundle.test.ts builds the same way and runs the bundle against the emulator.
+// `npm run build`: bundles the preflight and the server, each into one ESM file (dist/preflight.mjs,
+// dist/server.mjs), both in the one image. test/preflight/preflight-bundle.test.ts and
+// test/image/server-bundle.test.ts build the same way and run the bundles against the emulator.
 import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const entry = fileURLToPath(new URL("../src/cli/preflight-main.ts", import.meta.url));
+const entries = {
+  preflight: fileURLToPath(new URL("../src/cli/preflight-main.ts", import.meta.url)),
+  server: fileURLToPath(new URL("../src/cli/server-main.ts", import.meta.url)),
+} as const;
 
-/** Bundles src/cli/preflight-main.ts and its dependencies into `outfile`; returns its size in bytes. */
-export async function buildPreflight(outfile: string): Promise<number> {
+async function bundle(entry: string, outfile: string): Promise<number> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -27,8 +30,22 @@ export async function buildPreflight(outfile: string): Promise<number> {
   return (await stat(outfile)).size;
 }
 
+/** Bundles src/cli/preflight-main.ts and its dependencies into `outfile`; returns its size in bytes. */
+export function buildPreflight(outfile: string): Promise<number> {
+  return bundle(entries.preflight, outfile);
+}
+
+/** Bundles src/cli/server-main.ts (`spirl-keywrap server`) into `outfile`; returns its size in bytes. */
+export function buildServer(outfile: string): Promise<number> {
+  return bundle(entries.server, outfile);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const outfile = fileURLToPath(new URL("../dist/preflight.mjs", import.meta.url));
-  const bytes = await buildPreflight(outfile);
-  console.log(`wrote dist/preflight.mjs (${(bytes / 1024).toFixed(0)} KiB)`);
+  for (const [name, build] of [
+    ["preflight", buildPreflight],
+    ["server", buildServer],
+  ] as const) {
+    const bytes = await build(fileURLToPath(new URL(`../dist/${name}.mjs`, import.meta.url)));
+    console.log(`wrote dist/${name}.mjs (${(bytes / 1024).toFixed(0)} KiB)`);
+  }
 }

@@ -18,6 +18,7 @@ const envOf = {
   insecureHttp: "SPIRL_KEYWRAP_INSECURE_HTTP",
   tlsCertFile: "SPIRL_KEYWRAP_TLS_CERT_FILE",
   tlsKeyFile: "SPIRL_KEYWRAP_TLS_KEY_FILE",
+  devSelfSignedTls: "SPIRL_KEYWRAP_DEV_SELF_SIGNED_TLS",
   timeout: "SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT",
   logFormat: "SPIRL_KEYWRAP_LOG_FORMAT",
 } as const;
@@ -29,7 +30,8 @@ const defaults = {
 } as const;
 
 const help = `Usage: spirl-keywrap server --trust-domain TD [--namespace NS] [--listen HOST:PORT]
-                             [--token-audience AUD] [--tls-cert-file FILE --tls-key-file FILE | --insecure-http]
+                             [--token-audience AUD] [--tls-cert-file FILE --tls-key-file FILE | --dev-self-signed-tls
+                              | --insecure-http]
                              [--url URL] [--key-name NAME] [--key-version VERSION]
                              [--timeout DURATION] [--log-format text|json]
 
@@ -49,6 +51,8 @@ Options (each also read from the environment; a flag wins):
   --token-audience AUD     ${envOf.tokenAudience} (default ${defaults.tokenAudience})
   --tls-cert-file FILE     ${envOf.tlsCertFile}: serving certificate (PEM)
   --tls-key-file FILE      ${envOf.tlsKeyFile}: its private key (PEM)
+  --dev-self-signed-tls    ${envOf.devSelfSignedTls}=true: HTTPS with a self-signed certificate made at
+                           start (development only; logged)
   --insecure-http          ${envOf.insecureHttp}=true: plain HTTP (behind a TLS-terminating proxy only)
   --url URL                ${configSources.url.env}: https://<hsm-name>.managedhsm.azure.net/
   --key-name NAME          ${configSources.keyName.env}
@@ -74,6 +78,7 @@ function parse(argv: readonly string[]) {
       "tls-cert-file": { type: "string" },
       "tls-key-file": { type: "string" },
       "insecure-http": { type: "boolean" },
+      "dev-self-signed-tls": { type: "boolean" },
       url: { type: "string" },
       "key-name": { type: "string" },
       "key-version": { type: "string" },
@@ -110,12 +115,12 @@ function settingsOf(values: ReturnType<typeof parse>["values"], env: NodeJS.Proc
   const insecureHttp = values["insecure-http"] === true || env[envOf.insecureHttp] === "true";
   const certFile = pick(values["tls-cert-file"], envOf.tlsCertFile);
   const keyFile = pick(values["tls-key-file"], envOf.tlsKeyFile);
-  if (
-    insecureHttp === (certFile !== undefined || keyFile !== undefined) ||
-    (certFile === undefined) !== (keyFile === undefined)
-  )
+  const selfSigned = values["dev-self-signed-tls"] === true || env[envOf.devSelfSignedTls] === "true";
+  // Exactly one way to serve: a certificate (both files), a self-signed one, or plain HTTP.
+  const ways = [certFile !== undefined || keyFile !== undefined, selfSigned, insecureHttp];
+  if (ways.filter(Boolean).length !== 1 || (certFile === undefined) !== (keyFile === undefined))
     throw new UsageError(
-      "give --tls-cert-file and --tls-key-file (a serving certificate), or --insecure-http",
+      "give --tls-cert-file and --tls-key-file (a serving certificate), --dev-self-signed-tls, or --insecure-http",
     );
   const listenSource = values.listen === undefined ? envOf.listen : "--listen";
   let listen: { host: string; port: number };
@@ -136,6 +141,7 @@ function settingsOf(values: ReturnType<typeof parse>["values"], env: NodeJS.Proc
     listen,
     tokenAudience: pick(values["token-audience"], envOf.tokenAudience) ?? defaults.tokenAudience,
     ...(certFile !== undefined && keyFile !== undefined && { tls: { certFile, keyFile } }),
+    ...(selfSigned && { tls: { selfSigned: true as const } }),
     insecureHttp,
     timeoutMs,
     format: format as LogFormat,

@@ -182,7 +182,11 @@ export const spirlSystemValues = z
       .meta(meta({ description: "Azure settings." })),
     trustDomainServer: z
       .strictObject({
-        image: containerImage("the Trust Domain Server", "ghcr.io/spirl/trust-domain-server"),
+        // The server is `spirl-keywrap server`: the same image as the preflight, its own bundle in it.
+        image: containerImage(
+          "the Trust Domain Server (spirl-keywrap server)",
+          "ghcr.io/spirl/spirl-keywrap",
+        ),
         trustDomain: z
           .string()
           .regex(/^[a-z0-9._-]{0,255}$/)
@@ -224,6 +228,38 @@ export const spirlSystemValues = z
               "x-expected": "an integer from 0 to 100",
             }),
           ),
+        port: z
+          .int()
+          .min(1024)
+          .max(65535)
+          .meta(
+            meta({
+              description:
+                "Port the server listens on in its pod (HTTPS); the Service exposes it as port 443. At least 1024: the server runs as a non-root user.",
+              default: 8443,
+              "x-expected": "an integer from 1024 to 65535",
+            }),
+          ),
+        tls: z
+          .strictObject({
+            secretName: z
+              .string()
+              .regex(new RegExp(`^(${dnsLabel}(\\.${dnsLabel})*)?$`))
+              .max(253)
+              .meta(
+                meta({
+                  description:
+                    "Name of a kubernetes.io/tls Secret (tls.crt, tls.key) in the release namespace with the serving certificate. Empty: the server makes a self-signed certificate at start and logs that it is for development only.",
+                  default: "",
+                  "x-expected": "a Secret name (lowercase DNS name), or empty",
+                  "x-problems": [whitespace],
+                }),
+              ),
+          })
+          .meta(meta({ description: "The server's HTTPS serving certificate." })),
+        logFormat: z
+          .enum(["text", "json"])
+          .meta(meta({ description: "Log format of the server: text or json.", default: "text" })),
         resources: z
           .strictObject({
             requests: resourceList("Resource requests.", { cpu: "100m", memory: "128Mi" }),

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import type { TokenCredential } from "@azure/identity";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { createDefaultCredential, ManagedHsmKeyClient } from "../hsm/index.ts";
@@ -9,7 +10,7 @@ import {
   runPreflight,
   validatePreflightConfig,
 } from "../preflight/index.ts";
-import type { MemorySigningKeySet } from "../svid/index.ts";
+import { createSelfSignedServingCertificate, type MemorySigningKeySet } from "../svid/index.ts";
 import { cachedTokenReviewer } from "./cached-token-reviewer.ts";
 import { followSigningKeys } from "./follow-signing-keys.ts";
 import { kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
@@ -30,8 +31,11 @@ export interface TrustDomainServerOptions {
   /** KUBECONFIG or the in-cluster config. */
   readonly kubeConfig: KubeConfig;
   readonly listen: { readonly host: string; readonly port: number };
-  /** PEM files of the serving certificate and key; required unless `insecureHttp`. */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /**
+   * PEM files of the serving certificate and key, or `selfSigned`: one made in memory at start (for
+   * development; logged as such). Required unless `insecureHttp`.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string } | { readonly selfSigned: true };
   readonly insecureHttp?: boolean;
   /** Budget of the preflight checks, in ms. */
   readonly preflightTimeoutMs: number;
@@ -98,7 +102,17 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
   });
 
   let tls: { cert: string; key: string } | undefined;
-  if (options.tls !== undefined) {
+  if (options.tls !== undefined && "selfSigned" in options.tls) {
+    // Names a client in the pod or on the node may use; a dev client still has to trust it explicitly.
+    tls = await createSelfSignedServingCertificate({
+      dnsNames: ["localhost", hostname()],
+      ipAddresses: ["127.0.0.1", "::1"],
+    });
+    options.log({
+      level: "info",
+      msg: "dev: serving with a self-signed certificate made at start; give a serving certificate in production",
+    });
+  } else if (options.tls !== undefined) {
     const { certFile, keyFile } = options.tls;
     try {
       tls = { cert: await readFile(certFile, "utf8"), key: await readFile(keyFile, "utf8") };

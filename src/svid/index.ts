@@ -1,6 +1,10 @@
 // SVID issuance with in-memory keys (JWT-SVID, X509-SVID, the CA certificate, the SPIFFE bundle): the one
 // public face of src/svid. Nothing here calls the HSM or the API server.
 export { type CaCertificateOptions, createCaCertificate } from "./create-ca-certificate.ts";
+export {
+  createSelfSignedServingCertificate,
+  type SelfSignedServingCertificateOptions,
+} from "./create-self-signed-serving-certificate.ts";
 export { type GenerateSigningKeyOptions, generateSigningKey } from "./generate-signing-key.ts";
 export { checkAudience, issueJwtSvid, type JwtSvidOptions } from "./issue-jwt-svid.ts";
 export { issueX509Svid, type X509SvidOptions } from "./issue-x509-svid.ts";

@@ -29,6 +29,24 @@ describe("spirl-keywrap server: settings", () => {
       /or --insecure-http/,
     ],
     [
+      "a self-signed certificate and --insecure-http",
+      ["--trust-domain", "example.org", "--insecure-http", "--dev-self-signed-tls"],
+      /--dev-self-signed-tls, or --insecure-http/,
+    ],
+    [
+      "a certificate file and a self-signed certificate",
+      [
+        "--trust-domain",
+        "example.org",
+        "--dev-self-signed-tls",
+        "--tls-cert-file",
+        "a",
+        "--tls-key-file",
+        "b",
+      ],
+      /--dev-self-signed-tls, or --insecure-http/,
+    ],
+    [
       "a listen address without a port",
       ["--trust-domain", "example.org", "--insecure-http", "--listen", "0.0.0.0"],
       /--listen: expected HOST:PORT/,

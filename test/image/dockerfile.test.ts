@@ -15,16 +15,18 @@ describe("Dockerfile", () => {
     expect(final).toMatch(/^USER 65532:65532$/m);
   });
 
-  it("copies only the bundle and its licences into the final image", () => {
+  it("copies only the two bundles and their licences into the final image", () => {
     const copies = final.match(/^COPY .*$/gm) ?? [];
     expect(copies).toEqual([
       "COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.mjs.LEGAL.txt /app/",
+      "COPY --from=build /src/dist/server.mjs /src/dist/server.mjs.LEGAL.txt /app/",
     ]);
     expect(final).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/preflight\.mjs"\]$/m);
   });
 
   it("copies what `npm run build` writes", () => {
-    expect(buildScript).toContain('new URL("../dist/preflight.mjs", import.meta.url)');
+    expect(buildScript).toMatch(/new URL\(`\.\.\/dist\/\$\{name\}\.mjs`, import\.meta\.url\)/);
+    expect(buildScript).toMatch(/\["preflight", buildPreflight\],\s*\["server", buildServer\]/);
     expect(buildScript).toContain('legalComments: "external"');
     expect(stages[0]).toMatch(/^RUN npm run build$/m);
   });

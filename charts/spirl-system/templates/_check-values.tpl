@@ -23,7 +23,7 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- fail (printf "azure: is required; expected an object with keyVault; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v0 "trustDomainServer") }}
-{{- fail (printf "trustDomainServer: is required; expected an object with image, trustDomain, tokenAudience, replicas, resources; got nothing" ) }}
+{{- fail (printf "trustDomainServer: is required; expected an object with image, trustDomain, tokenAudience, replicas, port, tls, logFormat, resources; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v0 "preflight") }}
 {{- fail (printf "preflight: is required; expected an object with image, initContainer, hook, timeout, logFormat, resources; got nothing" ) }}
@@ -161,11 +161,11 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- if hasKey $v0 "trustDomainServer" }}
 {{- $v11 := index $v0 "trustDomainServer" }}
 {{- if not (kindIs "map" $v11) }}
-{{- fail (printf "trustDomainServer: must be an object; expected an object with image, trustDomain, tokenAudience, replicas, resources; got %s" (include "spirl-system.got" $v11)) }}
+{{- fail (printf "trustDomainServer: must be an object; expected an object with image, trustDomain, tokenAudience, replicas, port, tls, logFormat, resources; got %s" (include "spirl-system.got" $v11)) }}
 {{- else }}
 {{- range $v12, $_ := $v11 }}
-{{- if not (has $v12 (list "image" "trustDomain" "tokenAudience" "replicas" "resources")) }}
-{{- fail (printf "trustDomainServer.%s: is not a known key; expected one of image, trustDomain, tokenAudience, replicas, resources; got %s" $v12 (printf "%q" $v12)) }}
+{{- if not (has $v12 (list "image" "trustDomain" "tokenAudience" "replicas" "port" "tls" "logFormat" "resources")) }}
+{{- fail (printf "trustDomainServer.%s: is not a known key; expected one of image, trustDomain, tokenAudience, replicas, port, tls, logFormat, resources; got %s" $v12 (printf "%q" $v12)) }}
 {{- end }}
 {{- end }}
 {{- if not (hasKey $v11 "image") }}
@@ -179,6 +179,15 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- if not (hasKey $v11 "replicas") }}
 {{- fail (printf "trustDomainServer.replicas: is required; expected an integer from 0 to 100; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v11 "port") }}
+{{- fail (printf "trustDomainServer.port: is required; expected an integer from 1024 to 65535; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v11 "tls") }}
+{{- fail (printf "trustDomainServer.tls: is required; expected an object with secretName; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v11 "logFormat") }}
+{{- fail (printf "trustDomainServer.logFormat: is required; expected one of text, json; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v11 "resources") }}
 {{- fail (printf "trustDomainServer.resources: is required; expected an object with requests, limits; got nothing" ) }}
@@ -194,7 +203,7 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- if not (hasKey $v13 "repository") }}
-{{- fail (printf "trustDomainServer.image.repository: is required; expected an image repository such as ghcr.io/spirl/trust-domain-server (no tag); got nothing" ) }}
+{{- fail (printf "trustDomainServer.image.repository: is required; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v13 "tag") }}
 {{- fail (printf "trustDomainServer.image.tag: is required; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got nothing" ) }}
@@ -205,17 +214,17 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- if hasKey $v13 "repository" }}
 {{- $v15 := index $v13 "repository" }}
 {{- if not (kindIs "string" $v15) }}
-{{- fail (printf "trustDomainServer.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/trust-domain-server (no tag); got %s" (include "spirl-system.got" $v15)) }}
+{{- fail (printf "trustDomainServer.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v15)) }}
 {{- else if and (kindIs "string" $v15) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v15)) }}
 {{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v15) }}
-{{- fail (printf "trustDomainServer.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/trust-domain-server (no tag); got %s" (include "spirl-system.got" $v15)) }}
+{{- fail (printf "trustDomainServer.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v15)) }}
 {{- end }}
 {{- if (regexMatch "^$" $v15) }}
-{{- fail (printf "trustDomainServer.image.repository: is not set; expected an image repository such as ghcr.io/spirl/trust-domain-server (no tag); got %s" (include "spirl-system.got" $v15)) }}
+{{- fail (printf "trustDomainServer.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v15)) }}
 {{- end }}
-{{- fail (printf "trustDomainServer.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/trust-domain-server (no tag); got %s" (include "spirl-system.got" $v15)) }}
+{{- fail (printf "trustDomainServer.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v15)) }}
 {{- else if and (kindIs "string" $v15) (gt (len $v15) 255) }}
-{{- fail (printf "trustDomainServer.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/trust-domain-server (no tag); got %s" (include "spirl-system.got" $v15)) }}
+{{- fail (printf "trustDomainServer.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v15)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v13 "tag" }}
@@ -286,96 +295,142 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- fail (printf "trustDomainServer.replicas: must be at most 100; expected an integer from 0 to 100; got %s" (include "spirl-system.got" $v20)) }}
 {{- end }}
 {{- end }}
+{{- if hasKey $v11 "port" }}
+{{- $v21 := index $v11 "port" }}
+{{- if not (and (has (kindOf $v21) (list "float64" "int64" "int")) (eq (float64 $v21) (floor $v21))) }}
+{{- fail (printf "trustDomainServer.port: must be an integer; expected an integer from 1024 to 65535; got %s" (include "spirl-system.got" $v21)) }}
+{{- else if and (not (kindIs "string" $v21)) (lt (float64 $v21) (float64 1024)) }}
+{{- fail (printf "trustDomainServer.port: must be at least 1024; expected an integer from 1024 to 65535; got %s" (include "spirl-system.got" $v21)) }}
+{{- else if and (not (kindIs "string" $v21)) (gt (float64 $v21) (float64 65535)) }}
+{{- fail (printf "trustDomainServer.port: must be at most 65535; expected an integer from 1024 to 65535; got %s" (include "spirl-system.got" $v21)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v11 "tls" }}
+{{- $v22 := index $v11 "tls" }}
+{{- if not (kindIs "map" $v22) }}
+{{- fail (printf "trustDomainServer.tls: must be an object; expected an object with secretName; got %s" (include "spirl-system.got" $v22)) }}
+{{- else }}
+{{- range $v23, $_ := $v22 }}
+{{- if not (has $v23 (list "secretName")) }}
+{{- fail (printf "trustDomainServer.tls.%s: is not a known key; expected one of secretName; got %s" $v23 (printf "%q" $v23)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v22 "secretName") }}
+{{- fail (printf "trustDomainServer.tls.secretName: is required; expected a Secret name (lowercase DNS name), or empty; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v22 "secretName" }}
+{{- $v24 := index $v22 "secretName" }}
+{{- if not (kindIs "string" $v24) }}
+{{- fail (printf "trustDomainServer.tls.secretName: must be a string; expected a Secret name (lowercase DNS name), or empty; got %s" (include "spirl-system.got" $v24)) }}
+{{- else if and (kindIs "string" $v24) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v24)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v24) }}
+{{- fail (printf "trustDomainServer.tls.secretName: has leading or trailing whitespace; remove it; expected a Secret name (lowercase DNS name), or empty; got %s" (include "spirl-system.got" $v24)) }}
+{{- end }}
+{{- fail (printf "trustDomainServer.tls.secretName: has the wrong format; expected a Secret name (lowercase DNS name), or empty; got %s" (include "spirl-system.got" $v24)) }}
+{{- else if and (kindIs "string" $v24) (gt (len $v24) 253) }}
+{{- fail (printf "trustDomainServer.tls.secretName: is longer than 253 characters; expected a Secret name (lowercase DNS name), or empty; got %s" (include "spirl-system.got" $v24)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v11 "logFormat" }}
+{{- $v25 := index $v11 "logFormat" }}
+{{- if not (kindIs "string" $v25) }}
+{{- fail (printf "trustDomainServer.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v25)) }}
+{{- else if not (has $v25 (list "text" "json")) }}
+{{- fail (printf "trustDomainServer.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v25)) }}
+{{- end }}
+{{- end }}
 {{- if hasKey $v11 "resources" }}
-{{- $v21 := index $v11 "resources" }}
-{{- if not (kindIs "map" $v21) }}
-{{- fail (printf "trustDomainServer.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v21)) }}
+{{- $v26 := index $v11 "resources" }}
+{{- if not (kindIs "map" $v26) }}
+{{- fail (printf "trustDomainServer.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v26)) }}
 {{- else }}
-{{- range $v22, $_ := $v21 }}
-{{- if not (has $v22 (list "requests" "limits")) }}
-{{- fail (printf "trustDomainServer.resources.%s: is not a known key; expected one of requests, limits; got %s" $v22 (printf "%q" $v22)) }}
+{{- range $v27, $_ := $v26 }}
+{{- if not (has $v27 (list "requests" "limits")) }}
+{{- fail (printf "trustDomainServer.resources.%s: is not a known key; expected one of requests, limits; got %s" $v27 (printf "%q" $v27)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v21 "requests" }}
-{{- $v23 := index $v21 "requests" }}
-{{- if not (kindIs "map" $v23) }}
-{{- fail (printf "trustDomainServer.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v23)) }}
-{{- else }}
-{{- range $v24, $_ := $v23 }}
-{{- if not (has $v24 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "trustDomainServer.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v24 (printf "%q" $v24)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v23 "cpu" }}
-{{- $v25 := index $v23 "cpu" }}
-{{- if not (or (kindIs "string" $v25) (has (kindOf $v25) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
-{{- else if and (kindIs "string" $v25) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v25)) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
-{{- else if and (not (kindIs "string" $v25)) (lt (float64 $v25) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v25)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v23 "memory" }}
-{{- $v26 := index $v23 "memory" }}
-{{- if not (or (kindIs "string" $v26) (has (kindOf $v26) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v26)) }}
-{{- else if and (kindIs "string" $v26) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v26)) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v26)) }}
-{{- else if and (not (kindIs "string" $v26)) (lt (float64 $v26) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v26)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v23 "ephemeral-storage" }}
-{{- $v27 := index $v23 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v27) (has (kindOf $v27) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v27)) }}
-{{- else if and (kindIs "string" $v27) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v27)) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v27)) }}
-{{- else if and (not (kindIs "string" $v27)) (lt (float64 $v27) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v27)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v21 "limits" }}
-{{- $v28 := index $v21 "limits" }}
+{{- if hasKey $v26 "requests" }}
+{{- $v28 := index $v26 "requests" }}
 {{- if not (kindIs "map" $v28) }}
-{{- fail (printf "trustDomainServer.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v28)) }}
+{{- fail (printf "trustDomainServer.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v28)) }}
 {{- else }}
 {{- range $v29, $_ := $v28 }}
 {{- if not (has $v29 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "trustDomainServer.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v29 (printf "%q" $v29)) }}
+{{- fail (printf "trustDomainServer.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v29 (printf "%q" $v29)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v28 "cpu" }}
 {{- $v30 := index $v28 "cpu" }}
 {{- if not (or (kindIs "string" $v30) (has (kindOf $v30) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
 {{- else if and (kindIs "string" $v30) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v30)) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
 {{- else if and (not (kindIs "string" $v30)) (lt (float64 $v30) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v28 "memory" }}
 {{- $v31 := index $v28 "memory" }}
 {{- if not (or (kindIs "string" $v31) (has (kindOf $v31) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
 {{- else if and (kindIs "string" $v31) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v31)) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
 {{- else if and (not (kindIs "string" $v31)) (lt (float64 $v31) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v28 "ephemeral-storage" }}
 {{- $v32 := index $v28 "ephemeral-storage" }}
 {{- if not (or (kindIs "string" $v32) (has (kindOf $v32) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
 {{- else if and (kindIs "string" $v32) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v32)) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
 {{- else if and (not (kindIs "string" $v32)) (lt (float64 $v32) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v26 "limits" }}
+{{- $v33 := index $v26 "limits" }}
+{{- if not (kindIs "map" $v33) }}
+{{- fail (printf "trustDomainServer.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v33)) }}
+{{- else }}
+{{- range $v34, $_ := $v33 }}
+{{- if not (has $v34 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "trustDomainServer.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v34 (printf "%q" $v34)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v33 "cpu" }}
+{{- $v35 := index $v33 "cpu" }}
+{{- if not (or (kindIs "string" $v35) (has (kindOf $v35) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v35)) }}
+{{- else if and (kindIs "string" $v35) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v35)) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v35)) }}
+{{- else if and (not (kindIs "string" $v35)) (lt (float64 $v35) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v35)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v33 "memory" }}
+{{- $v36 := index $v33 "memory" }}
+{{- if not (or (kindIs "string" $v36) (has (kindOf $v36) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v36)) }}
+{{- else if and (kindIs "string" $v36) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v36)) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v36)) }}
+{{- else if and (not (kindIs "string" $v36)) (lt (float64 $v36) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v36)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v33 "ephemeral-storage" }}
+{{- $v37 := index $v33 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v37) (has (kindOf $v37) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v37)) }}
+{{- else if and (kindIs "string" $v37) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v37)) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v37)) }}
+{{- else if and (not (kindIs "string" $v37)) (lt (float64 $v37) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v37)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -385,253 +440,253 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- if hasKey $v0 "preflight" }}
-{{- $v33 := index $v0 "preflight" }}
-{{- if not (kindIs "map" $v33) }}
-{{- fail (printf "preflight: must be an object; expected an object with image, initContainer, hook, timeout, logFormat, resources; got %s" (include "spirl-system.got" $v33)) }}
+{{- $v38 := index $v0 "preflight" }}
+{{- if not (kindIs "map" $v38) }}
+{{- fail (printf "preflight: must be an object; expected an object with image, initContainer, hook, timeout, logFormat, resources; got %s" (include "spirl-system.got" $v38)) }}
 {{- else }}
-{{- range $v34, $_ := $v33 }}
-{{- if not (has $v34 (list "image" "initContainer" "hook" "timeout" "logFormat" "resources")) }}
-{{- fail (printf "preflight.%s: is not a known key; expected one of image, initContainer, hook, timeout, logFormat, resources; got %s" $v34 (printf "%q" $v34)) }}
+{{- range $v39, $_ := $v38 }}
+{{- if not (has $v39 (list "image" "initContainer" "hook" "timeout" "logFormat" "resources")) }}
+{{- fail (printf "preflight.%s: is not a known key; expected one of image, initContainer, hook, timeout, logFormat, resources; got %s" $v39 (printf "%q" $v39)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v33 "image") }}
+{{- if not (hasKey $v38 "image") }}
 {{- fail (printf "preflight.image: is required; expected an object with repository, tag, pullPolicy; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v33 "initContainer") }}
+{{- if not (hasKey $v38 "initContainer") }}
 {{- fail (printf "preflight.initContainer: is required; expected an object with enabled; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v33 "hook") }}
+{{- if not (hasKey $v38 "hook") }}
 {{- fail (printf "preflight.hook: is required; expected an object with enabled, activeDeadlineSeconds; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v33 "timeout") }}
+{{- if not (hasKey $v38 "timeout") }}
 {{- fail (printf "preflight.timeout: is required; expected a number of seconds such as 60s (1s to 9999s); got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v33 "logFormat") }}
+{{- if not (hasKey $v38 "logFormat") }}
 {{- fail (printf "preflight.logFormat: is required; expected one of text, json; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v33 "resources") }}
+{{- if not (hasKey $v38 "resources") }}
 {{- fail (printf "preflight.resources: is required; expected an object with requests, limits; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v33 "image" }}
-{{- $v35 := index $v33 "image" }}
-{{- if not (kindIs "map" $v35) }}
-{{- fail (printf "preflight.image: must be an object; expected an object with repository, tag, pullPolicy; got %s" (include "spirl-system.got" $v35)) }}
-{{- else }}
-{{- range $v36, $_ := $v35 }}
-{{- if not (has $v36 (list "repository" "tag" "pullPolicy")) }}
-{{- fail (printf "preflight.image.%s: is not a known key; expected one of repository, tag, pullPolicy; got %s" $v36 (printf "%q" $v36)) }}
-{{- end }}
-{{- end }}
-{{- if not (hasKey $v35 "repository") }}
-{{- fail (printf "preflight.image.repository: is required; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v35 "tag") }}
-{{- fail (printf "preflight.image.tag: is required; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v35 "pullPolicy") }}
-{{- fail (printf "preflight.image.pullPolicy: is required; expected one of Always, IfNotPresent, Never; got nothing" ) }}
-{{- end }}
-{{- if hasKey $v35 "repository" }}
-{{- $v37 := index $v35 "repository" }}
-{{- if not (kindIs "string" $v37) }}
-{{- fail (printf "preflight.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
-{{- else if and (kindIs "string" $v37) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v37)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v37) }}
-{{- fail (printf "preflight.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
-{{- end }}
-{{- if (regexMatch "^$" $v37) }}
-{{- fail (printf "preflight.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
-{{- end }}
-{{- fail (printf "preflight.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
-{{- else if and (kindIs "string" $v37) (gt (len $v37) 255) }}
-{{- fail (printf "preflight.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v37)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v35 "tag" }}
-{{- $v38 := index $v35 "tag" }}
-{{- if not (kindIs "string" $v38) }}
-{{- fail (printf "preflight.image.tag: must be a string; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v38)) }}
-{{- else if and (kindIs "string" $v38) (not (regexMatch "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$" $v38)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v38) }}
-{{- fail (printf "preflight.image.tag: has leading or trailing whitespace; remove it; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v38)) }}
-{{- end }}
-{{- fail (printf "preflight.image.tag: has the wrong format; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v38)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v35 "pullPolicy" }}
-{{- $v39 := index $v35 "pullPolicy" }}
-{{- if not (kindIs "string" $v39) }}
-{{- fail (printf "preflight.image.pullPolicy: must be a string; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v39)) }}
-{{- else if not (has $v39 (list "Always" "IfNotPresent" "Never")) }}
-{{- fail (printf "preflight.image.pullPolicy: is not one of the allowed values; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v39)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v33 "initContainer" }}
-{{- $v40 := index $v33 "initContainer" }}
+{{- if hasKey $v38 "image" }}
+{{- $v40 := index $v38 "image" }}
 {{- if not (kindIs "map" $v40) }}
-{{- fail (printf "preflight.initContainer: must be an object; expected an object with enabled; got %s" (include "spirl-system.got" $v40)) }}
+{{- fail (printf "preflight.image: must be an object; expected an object with repository, tag, pullPolicy; got %s" (include "spirl-system.got" $v40)) }}
 {{- else }}
 {{- range $v41, $_ := $v40 }}
-{{- if not (has $v41 (list "enabled")) }}
-{{- fail (printf "preflight.initContainer.%s: is not a known key; expected one of enabled; got %s" $v41 (printf "%q" $v41)) }}
+{{- if not (has $v41 (list "repository" "tag" "pullPolicy")) }}
+{{- fail (printf "preflight.image.%s: is not a known key; expected one of repository, tag, pullPolicy; got %s" $v41 (printf "%q" $v41)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v40 "enabled") }}
+{{- if not (hasKey $v40 "repository") }}
+{{- fail (printf "preflight.image.repository: is required; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v40 "tag") }}
+{{- fail (printf "preflight.image.tag: is required; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v40 "pullPolicy") }}
+{{- fail (printf "preflight.image.pullPolicy: is required; expected one of Always, IfNotPresent, Never; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v40 "repository" }}
+{{- $v42 := index $v40 "repository" }}
+{{- if not (kindIs "string" $v42) }}
+{{- fail (printf "preflight.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
+{{- else if and (kindIs "string" $v42) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v42)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v42) }}
+{{- fail (printf "preflight.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
+{{- end }}
+{{- if (regexMatch "^$" $v42) }}
+{{- fail (printf "preflight.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
+{{- end }}
+{{- fail (printf "preflight.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
+{{- else if and (kindIs "string" $v42) (gt (len $v42) 255) }}
+{{- fail (printf "preflight.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v40 "tag" }}
+{{- $v43 := index $v40 "tag" }}
+{{- if not (kindIs "string" $v43) }}
+{{- fail (printf "preflight.image.tag: must be a string; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v43)) }}
+{{- else if and (kindIs "string" $v43) (not (regexMatch "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$" $v43)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v43) }}
+{{- fail (printf "preflight.image.tag: has leading or trailing whitespace; remove it; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v43)) }}
+{{- end }}
+{{- fail (printf "preflight.image.tag: has the wrong format; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v43)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v40 "pullPolicy" }}
+{{- $v44 := index $v40 "pullPolicy" }}
+{{- if not (kindIs "string" $v44) }}
+{{- fail (printf "preflight.image.pullPolicy: must be a string; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v44)) }}
+{{- else if not (has $v44 (list "Always" "IfNotPresent" "Never")) }}
+{{- fail (printf "preflight.image.pullPolicy: is not one of the allowed values; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v44)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v38 "initContainer" }}
+{{- $v45 := index $v38 "initContainer" }}
+{{- if not (kindIs "map" $v45) }}
+{{- fail (printf "preflight.initContainer: must be an object; expected an object with enabled; got %s" (include "spirl-system.got" $v45)) }}
+{{- else }}
+{{- range $v46, $_ := $v45 }}
+{{- if not (has $v46 (list "enabled")) }}
+{{- fail (printf "preflight.initContainer.%s: is not a known key; expected one of enabled; got %s" $v46 (printf "%q" $v46)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v45 "enabled") }}
 {{- fail (printf "preflight.initContainer.enabled: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v40 "enabled" }}
-{{- $v42 := index $v40 "enabled" }}
-{{- if not (kindIs "bool" $v42) }}
-{{- fail (printf "preflight.initContainer.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v42)) }}
+{{- if hasKey $v45 "enabled" }}
+{{- $v47 := index $v45 "enabled" }}
+{{- if not (kindIs "bool" $v47) }}
+{{- fail (printf "preflight.initContainer.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v47)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v33 "hook" }}
-{{- $v43 := index $v33 "hook" }}
-{{- if not (kindIs "map" $v43) }}
-{{- fail (printf "preflight.hook: must be an object; expected an object with enabled, activeDeadlineSeconds; got %s" (include "spirl-system.got" $v43)) }}
+{{- if hasKey $v38 "hook" }}
+{{- $v48 := index $v38 "hook" }}
+{{- if not (kindIs "map" $v48) }}
+{{- fail (printf "preflight.hook: must be an object; expected an object with enabled, activeDeadlineSeconds; got %s" (include "spirl-system.got" $v48)) }}
 {{- else }}
-{{- range $v44, $_ := $v43 }}
-{{- if not (has $v44 (list "enabled" "activeDeadlineSeconds")) }}
-{{- fail (printf "preflight.hook.%s: is not a known key; expected one of enabled, activeDeadlineSeconds; got %s" $v44 (printf "%q" $v44)) }}
+{{- range $v49, $_ := $v48 }}
+{{- if not (has $v49 (list "enabled" "activeDeadlineSeconds")) }}
+{{- fail (printf "preflight.hook.%s: is not a known key; expected one of enabled, activeDeadlineSeconds; got %s" $v49 (printf "%q" $v49)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v43 "enabled") }}
+{{- if not (hasKey $v48 "enabled") }}
 {{- fail (printf "preflight.hook.enabled: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v43 "activeDeadlineSeconds") }}
+{{- if not (hasKey $v48 "activeDeadlineSeconds") }}
 {{- fail (printf "preflight.hook.activeDeadlineSeconds: is required; expected an integer from 30 to 3600; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v43 "enabled" }}
-{{- $v45 := index $v43 "enabled" }}
-{{- if not (kindIs "bool" $v45) }}
-{{- fail (printf "preflight.hook.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v45)) }}
+{{- if hasKey $v48 "enabled" }}
+{{- $v50 := index $v48 "enabled" }}
+{{- if not (kindIs "bool" $v50) }}
+{{- fail (printf "preflight.hook.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v50)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v43 "activeDeadlineSeconds" }}
-{{- $v46 := index $v43 "activeDeadlineSeconds" }}
-{{- if not (and (has (kindOf $v46) (list "float64" "int64" "int")) (eq (float64 $v46) (floor $v46))) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be an integer; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v46)) }}
-{{- else if and (not (kindIs "string" $v46)) (lt (float64 $v46) (float64 30)) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at least 30; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v46)) }}
-{{- else if and (not (kindIs "string" $v46)) (gt (float64 $v46) (float64 3600)) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at most 3600; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v46)) }}
+{{- if hasKey $v48 "activeDeadlineSeconds" }}
+{{- $v51 := index $v48 "activeDeadlineSeconds" }}
+{{- if not (and (has (kindOf $v51) (list "float64" "int64" "int")) (eq (float64 $v51) (floor $v51))) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be an integer; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v51)) }}
+{{- else if and (not (kindIs "string" $v51)) (lt (float64 $v51) (float64 30)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at least 30; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v51)) }}
+{{- else if and (not (kindIs "string" $v51)) (gt (float64 $v51) (float64 3600)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at most 3600; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v51)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v33 "timeout" }}
-{{- $v47 := index $v33 "timeout" }}
-{{- if not (kindIs "string" $v47) }}
-{{- fail (printf "preflight.timeout: must be a string; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v47)) }}
-{{- else if and (kindIs "string" $v47) (not (regexMatch "^[1-9][0-9]{0,3}s$" $v47)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v47) }}
-{{- fail (printf "preflight.timeout: has leading or trailing whitespace; remove it; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v47)) }}
+{{- if hasKey $v38 "timeout" }}
+{{- $v52 := index $v38 "timeout" }}
+{{- if not (kindIs "string" $v52) }}
+{{- fail (printf "preflight.timeout: must be a string; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v52)) }}
+{{- else if and (kindIs "string" $v52) (not (regexMatch "^[1-9][0-9]{0,3}s$" $v52)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v52) }}
+{{- fail (printf "preflight.timeout: has leading or trailing whitespace; remove it; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v52)) }}
 {{- end }}
-{{- fail (printf "preflight.timeout: has the wrong format; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v47)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v33 "logFormat" }}
-{{- $v48 := index $v33 "logFormat" }}
-{{- if not (kindIs "string" $v48) }}
-{{- fail (printf "preflight.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v48)) }}
-{{- else if not (has $v48 (list "text" "json")) }}
-{{- fail (printf "preflight.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v48)) }}
+{{- fail (printf "preflight.timeout: has the wrong format; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v52)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v33 "resources" }}
-{{- $v49 := index $v33 "resources" }}
-{{- if not (kindIs "map" $v49) }}
-{{- fail (printf "preflight.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v49)) }}
+{{- if hasKey $v38 "logFormat" }}
+{{- $v53 := index $v38 "logFormat" }}
+{{- if not (kindIs "string" $v53) }}
+{{- fail (printf "preflight.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v53)) }}
+{{- else if not (has $v53 (list "text" "json")) }}
+{{- fail (printf "preflight.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v53)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v38 "resources" }}
+{{- $v54 := index $v38 "resources" }}
+{{- if not (kindIs "map" $v54) }}
+{{- fail (printf "preflight.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v54)) }}
 {{- else }}
-{{- range $v50, $_ := $v49 }}
-{{- if not (has $v50 (list "requests" "limits")) }}
-{{- fail (printf "preflight.resources.%s: is not a known key; expected one of requests, limits; got %s" $v50 (printf "%q" $v50)) }}
+{{- range $v55, $_ := $v54 }}
+{{- if not (has $v55 (list "requests" "limits")) }}
+{{- fail (printf "preflight.resources.%s: is not a known key; expected one of requests, limits; got %s" $v55 (printf "%q" $v55)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v49 "requests" }}
-{{- $v51 := index $v49 "requests" }}
-{{- if not (kindIs "map" $v51) }}
-{{- fail (printf "preflight.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v51)) }}
-{{- else }}
-{{- range $v52, $_ := $v51 }}
-{{- if not (has $v52 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "preflight.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v52 (printf "%q" $v52)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v51 "cpu" }}
-{{- $v53 := index $v51 "cpu" }}
-{{- if not (or (kindIs "string" $v53) (has (kindOf $v53) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
-{{- else if and (kindIs "string" $v53) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v53)) }}
-{{- fail (printf "preflight.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
-{{- else if and (not (kindIs "string" $v53)) (lt (float64 $v53) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v53)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v51 "memory" }}
-{{- $v54 := index $v51 "memory" }}
-{{- if not (or (kindIs "string" $v54) (has (kindOf $v54) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v54)) }}
-{{- else if and (kindIs "string" $v54) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v54)) }}
-{{- fail (printf "preflight.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v54)) }}
-{{- else if and (not (kindIs "string" $v54)) (lt (float64 $v54) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v54)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v51 "ephemeral-storage" }}
-{{- $v55 := index $v51 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v55) (has (kindOf $v55) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v55)) }}
-{{- else if and (kindIs "string" $v55) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v55)) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v55)) }}
-{{- else if and (not (kindIs "string" $v55)) (lt (float64 $v55) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v55)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v49 "limits" }}
-{{- $v56 := index $v49 "limits" }}
+{{- if hasKey $v54 "requests" }}
+{{- $v56 := index $v54 "requests" }}
 {{- if not (kindIs "map" $v56) }}
-{{- fail (printf "preflight.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v56)) }}
+{{- fail (printf "preflight.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v56)) }}
 {{- else }}
 {{- range $v57, $_ := $v56 }}
 {{- if not (has $v57 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "preflight.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v57 (printf "%q" $v57)) }}
+{{- fail (printf "preflight.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v57 (printf "%q" $v57)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v56 "cpu" }}
 {{- $v58 := index $v56 "cpu" }}
 {{- if not (or (kindIs "string" $v58) (has (kindOf $v58) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
 {{- else if and (kindIs "string" $v58) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v58)) }}
-{{- fail (printf "preflight.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- fail (printf "preflight.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
 {{- else if and (not (kindIs "string" $v58)) (lt (float64 $v58) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v56 "memory" }}
 {{- $v59 := index $v56 "memory" }}
 {{- if not (or (kindIs "string" $v59) (has (kindOf $v59) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
+{{- fail (printf "preflight.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
 {{- else if and (kindIs "string" $v59) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v59)) }}
-{{- fail (printf "preflight.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
+{{- fail (printf "preflight.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
 {{- else if and (not (kindIs "string" $v59)) (lt (float64 $v59) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
+{{- fail (printf "preflight.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
 {{- end }}
 {{- end }}
 {{- if hasKey $v56 "ephemeral-storage" }}
 {{- $v60 := index $v56 "ephemeral-storage" }}
 {{- if not (or (kindIs "string" $v60) (has (kindOf $v60) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
 {{- else if and (kindIs "string" $v60) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v60)) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
 {{- else if and (not (kindIs "string" $v60)) (lt (float64 $v60) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v54 "limits" }}
+{{- $v61 := index $v54 "limits" }}
+{{- if not (kindIs "map" $v61) }}
+{{- fail (printf "preflight.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v61)) }}
+{{- else }}
+{{- range $v62, $_ := $v61 }}
+{{- if not (has $v62 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "preflight.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v62 (printf "%q" $v62)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v61 "cpu" }}
+{{- $v63 := index $v61 "cpu" }}
+{{- if not (or (kindIs "string" $v63) (has (kindOf $v63) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v63)) }}
+{{- else if and (kindIs "string" $v63) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v63)) }}
+{{- fail (printf "preflight.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v63)) }}
+{{- else if and (not (kindIs "string" $v63)) (lt (float64 $v63) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v63)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v61 "memory" }}
+{{- $v64 := index $v61 "memory" }}
+{{- if not (or (kindIs "string" $v64) (has (kindOf $v64) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v64)) }}
+{{- else if and (kindIs "string" $v64) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v64)) }}
+{{- fail (printf "preflight.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v64)) }}
+{{- else if and (not (kindIs "string" $v64)) (lt (float64 $v64) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v64)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v61 "ephemeral-storage" }}
+{{- $v65 := index $v61 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v65) (has (kindOf $v65) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v65)) }}
+{{- else if and (kindIs "string" $v65) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v65)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v65)) }}
+{{- else if and (not (kindIs "string" $v65)) (lt (float64 $v65) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v65)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -641,77 +696,77 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- if hasKey $v0 "serviceAccount" }}
-{{- $v61 := index $v0 "serviceAccount" }}
-{{- if not (kindIs "map" $v61) }}
-{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v61)) }}
+{{- $v66 := index $v0 "serviceAccount" }}
+{{- if not (kindIs "map" $v66) }}
+{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v66)) }}
 {{- else }}
-{{- range $v62, $_ := $v61 }}
-{{- if not (has $v62 (list "create" "name" "annotations" "workloadIdentity")) }}
-{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v62 (printf "%q" $v62)) }}
+{{- range $v67, $_ := $v66 }}
+{{- if not (has $v67 (list "create" "name" "annotations" "workloadIdentity")) }}
+{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v67 (printf "%q" $v67)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v61 "create") }}
+{{- if not (hasKey $v66 "create") }}
 {{- fail (printf "serviceAccount.create: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v61 "name") }}
+{{- if not (hasKey $v66 "name") }}
 {{- fail (printf "serviceAccount.name: is required; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v61 "workloadIdentity") }}
+{{- if not (hasKey $v66 "workloadIdentity") }}
 {{- fail (printf "serviceAccount.workloadIdentity: is required; expected an object with clientId; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v61 "create" }}
-{{- $v63 := index $v61 "create" }}
-{{- if not (kindIs "bool" $v63) }}
-{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v63)) }}
+{{- if hasKey $v66 "create" }}
+{{- $v68 := index $v66 "create" }}
+{{- if not (kindIs "bool" $v68) }}
+{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v68)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v61 "name" }}
-{{- $v64 := index $v61 "name" }}
-{{- if not (kindIs "string" $v64) }}
-{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
-{{- else if and (kindIs "string" $v64) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v64)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v64) }}
-{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
+{{- if hasKey $v66 "name" }}
+{{- $v69 := index $v66 "name" }}
+{{- if not (kindIs "string" $v69) }}
+{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
+{{- else if and (kindIs "string" $v69) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v69)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v69) }}
+{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
-{{- else if and (kindIs "string" $v64) (gt (len $v64) 53) }}
-{{- fail (printf "serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v64)) }}
+{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
+{{- else if and (kindIs "string" $v69) (gt (len $v69) 53) }}
+{{- fail (printf "serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v61 "annotations" }}
-{{- $v65 := index $v61 "annotations" }}
-{{- if not (kindIs "map" $v65) }}
-{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v65)) }}
+{{- if hasKey $v66 "annotations" }}
+{{- $v70 := index $v66 "annotations" }}
+{{- if not (kindIs "map" $v70) }}
+{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v70)) }}
 {{- else }}
-{{- range $v66, $v67 := $v65 }}
-{{- if not (kindIs "string" $v67) }}
-{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v66 (include "spirl-system.got" $v67)) }}
+{{- range $v71, $v72 := $v70 }}
+{{- if not (kindIs "string" $v72) }}
+{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v71 (include "spirl-system.got" $v72)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v61 "workloadIdentity" }}
-{{- $v68 := index $v61 "workloadIdentity" }}
-{{- if not (kindIs "map" $v68) }}
-{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v68)) }}
+{{- if hasKey $v66 "workloadIdentity" }}
+{{- $v73 := index $v66 "workloadIdentity" }}
+{{- if not (kindIs "map" $v73) }}
+{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v73)) }}
 {{- else }}
-{{- range $v69, $_ := $v68 }}
-{{- if not (has $v69 (list "clientId")) }}
-{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v69 (printf "%q" $v69)) }}
+{{- range $v74, $_ := $v73 }}
+{{- if not (has $v74 (list "clientId")) }}
+{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v74 (printf "%q" $v74)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v68 "clientId") }}
+{{- if not (hasKey $v73 "clientId") }}
 {{- fail (printf "serviceAccount.workloadIdentity.clientId: is required; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v68 "clientId" }}
-{{- $v70 := index $v68 "clientId" }}
-{{- if not (kindIs "string" $v70) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v70)) }}
-{{- else if and (kindIs "string" $v70) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v70)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v70) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v70)) }}
+{{- if hasKey $v73 "clientId" }}
+{{- $v75 := index $v73 "clientId" }}
+{{- if not (kindIs "string" $v75) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v75)) }}
+{{- else if and (kindIs "string" $v75) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v75)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v75) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v75)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v70)) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v75)) }}
 {{- end }}
 {{- end }}
 {{- end }}
