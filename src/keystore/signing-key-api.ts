@@ -3,10 +3,14 @@ import { KeyStoreError } from "./keystore-error.ts";
 import { retryKubeCall } from "./retry-kube-call.ts";
 import { type SigningKeyResource, signingKeyCrd } from "./signing-key-resource.ts";
 
-/** The HTTP status of a client-node `ApiException`, if the error is one. */
+/**
+ * The HTTP status of a client-node failure: an `ApiException` carries it as `code`, a `Watch` failure as
+ * `statusCode` (client-node 2.x).
+ */
 export function apiStatusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "number" ? code : undefined;
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (typeof code === "number") return code;
+  return typeof statusCode === "number" ? statusCode : undefined;
 }
 
 /** The `message` of a Kubernetes Status body (client-node hands it over as text or parsed). */
@@ -49,7 +53,8 @@ export class SigningKeyApi {
     return { group, version, plural, namespace: this.namespace };
   }
 
-  #fail(what: string, name: string | undefined, error: unknown): KeyStoreError {
+  /** The {@link KeyStoreError} for a failed call (`what`) on `name` (undefined: the whole namespace). */
+  fail(what: string, name: string | undefined, error: unknown): KeyStoreError {
     const status = apiStatusOf(error);
     const resource = `${this.namespace}/${name ?? "*"}`;
     const reason = statusMessageOf((error as { body?: unknown } | null)?.body).slice(0, 300);
@@ -79,7 +84,7 @@ export class SigningKeyApi {
       )) as { items: SigningKeyResource[]; metadata: { resourceVersion: string } };
       return { items: list.items, resourceVersion: list.metadata.resourceVersion };
     } catch (error) {
-      throw this.#fail("list", undefined, error);
+      throw this.fail("list", undefined, error);
     }
   }
 
@@ -89,7 +94,7 @@ export class SigningKeyApi {
         this.#api.getNamespacedCustomObject({ ...this.#base(), name }),
       )) as SigningKeyResource;
     } catch (error) {
-      throw this.#fail("get", name, error);
+      throw this.fail("get", name, error);
     }
   }
 
@@ -100,7 +105,7 @@ export class SigningKeyApi {
         this.#api.createNamespacedCustomObject({ ...this.#base(), body }),
       )) as SigningKeyResource;
     } catch (error) {
-      throw this.#fail("create", name, error);
+      throw this.fail("create", name, error);
     }
   }
 
@@ -111,7 +116,7 @@ export class SigningKeyApi {
         this.#api.replaceNamespacedCustomObject({ ...this.#base(), name: body.metadata.name, body }),
       )) as SigningKeyResource;
     } catch (error) {
-      throw this.#fail("update", body.metadata.name, error);
+      throw this.fail("update", body.metadata.name, error);
     }
   }
 
@@ -122,7 +127,7 @@ export class SigningKeyApi {
         this.#api.replaceNamespacedCustomObjectStatus({ ...this.#base(), name: body.metadata.name, body }),
       )) as SigningKeyResource;
     } catch (error) {
-      throw this.#fail("status update", body.metadata.name, error);
+      throw this.fail("status update", body.metadata.name, error);
     }
   }
 
@@ -137,6 +142,11 @@ export class SigningKeyApi {
     done: (error: unknown) => void,
   ): Promise<AbortController> {
     const { group, version, plural } = signingKeyCrd;
+    // client-node aborts a watch that has been quiet for requestTimeoutMs (default 30 s), shorter than
+    // the server's bookmark interval (~1 min): an idle watch would be torn down and re-opened every 30 s.
+    // Give the server its own close first. The field is `private` in client-node's typings, yet it
+    // is the only way to set that timeout.
+    (this.#watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (timeoutSeconds + 30) * 1000;
     return this.#watch.watch(
       `/apis/${group}/${version}/namespaces/${this.namespace}/${plural}`,
       { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },

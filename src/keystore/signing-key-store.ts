@@ -14,7 +14,13 @@ import {
   rewrapEnvelope,
   sealPrivateKey,
 } from "../envelope/index.ts";
-import { createDeadline, type HsmKey, type ManagedHsmKeyClient } from "../hsm/index.ts";
+import {
+  backoffMs,
+  createDeadline,
+  type HsmKey,
+  type ManagedHsmKeyClient,
+  type RetryPolicy,
+} from "../hsm/index.ts";
 import { isKeyStoreError, KeyStoreError } from "./keystore-error.ts";
 import { mapLimit } from "./map-limit.ts";
 import { apiStatusOf, type RawWatchEvent, SigningKeyApi } from "./signing-key-api.ts";
@@ -257,9 +263,10 @@ export class SigningKeyStore {
 
   /**
    * Watches the namespace from `resourceVersion` (the list's), calling `onEvent` per change. A server-side
-   * close resumes from the last version seen, a dropped connection a second later; 410 Gone re-lists and
-   * reports `resynced`. Stops when `signal` aborts; `onError` gets what retrying cannot fix (401, 403,
-   * 404: no permission or no CRD) or a failed re-list, and then the watch has stopped.
+   * close resumes from the last version seen, a failed request after a capped, jittered exponential
+   * backoff (reset by the next event); 410 Gone re-lists and reports `resynced`. Stops when `signal`
+   * aborts; `onError` gets, once, what retrying cannot fix (a `KeyStoreError` with status 401, 403 or 404:
+   * no permission or no CRD) or a failed re-list, and then the watch has stopped.
    */
   watch(options: {
     readonly resourceVersion: string;
@@ -268,9 +275,13 @@ export class SigningKeyStore {
     readonly signal: AbortSignal;
     /** How long the server keeps one watch request open before the store resumes with a new one. Default 300. */
     readonly timeoutSeconds?: number;
+    /** Backoff between failed watch requests (jittered, doubling). Default 1 s doubling up to 30 s. */
+    readonly retry?: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "random">;
   }): void {
+    const retry = { baseDelayMs: 1000, maxDelayMs: 30_000, ...options.retry };
     let last = options.resourceVersion;
     let controller: AbortController | undefined;
+    let failures = 0;
     options.signal.addEventListener("abort", () => controller?.abort(), { once: true });
     const start = () => {
       if (options.signal.aborted) return;
@@ -288,6 +299,7 @@ export class SigningKeyStore {
         gone = event.object.code === 410;
         return;
       }
+      failures = 0;
       last = event.object.metadata?.resourceVersion ?? last;
       if (event.type === "BOOKMARK") return;
       const type = event.type === "ADDED" ? "added" : event.type === "MODIFIED" ? "modified" : "deleted";
@@ -295,7 +307,8 @@ export class SigningKeyStore {
     };
     const onDone = (error: unknown) => {
       if (options.signal.aborted) return;
-      if (gone || (error !== null && error !== undefined && (error as { code?: unknown }).code === 410)) {
+      const status = apiStatusOf(error);
+      if (gone || status === 410) {
         gone = false;
         this.list()
           .then(({ records, resourceVersion }) => {
@@ -306,14 +319,15 @@ export class SigningKeyStore {
           .catch((listError: unknown) => options.onError?.(listError));
         return;
       }
-      const status = apiStatusOf(error);
+      // No permission or no CRD: repeating cannot fix it; report it once and stop.
       if (status === 401 || status === 403 || status === 404) {
-        options.onError?.(error);
+        options.onError?.(this.#api.fail("watch", undefined, error));
         return;
       }
-      // A server-side close (no error) resumes at once; a dropped connection after a pause.
+      // A server-side close (no error) resumes at once; a failure after a growing, jittered pause, so a
+      // broken API server is not hammered by every replica in step.
       if (error === null || error === undefined) start();
-      else setTimeout(start, 1000).unref();
+      else setTimeout(start, backoffMs(failures++, retry)).unref();
     };
     start();
   }
