@@ -64,8 +64,9 @@ export function checkContext(stored: unknown, derived: EnvelopeContext): void {
   const record = stored as Record<string, unknown>;
   const keys = [...new Set([...contextKeys, ...Object.keys(record), ...Object.keys(derived)])];
   for (const key of keys) {
-    const got = record[key];
-    const expected = derived[key];
+    // Own keys only: a stored `constructor` or `toString` must not be found on Object.prototype.
+    const got = Object.hasOwn(record, key) ? record[key] : undefined;
+    const expected = Object.hasOwn(derived, key) ? derived[key] : undefined;
     if (got === expected) continue;
     const field = `envelope.context.${key}`;
     throw new EnvelopeError(
