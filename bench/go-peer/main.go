@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azkeys"
@@ -128,10 +129,15 @@ func run() bool {
 	altered := bytes.Clone(aad)
 	altered[0] ^= 1
 	_, err = decryptWith(altered)
-	if err == nil {
+	// Only the HSM refusing the tag (400) proves the AAD is authenticated; a transport error proves nothing.
+	var refused *azcore.ResponseError
+	switch {
+	case err == nil:
 		err = errors.New("decrypt with altered AAD succeeded")
-	} else {
+	case errors.As(err, &refused) && refused.StatusCode == 400:
 		err = nil
+	default:
+		err = fmt.Errorf("decrypt with altered AAD failed, but not as a refused tag: %w", err)
 	}
 	return report("negativeDecrypt", started, err)
 }
