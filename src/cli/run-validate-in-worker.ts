@@ -52,7 +52,7 @@ export function runValidateInWorker(job: ValidateJob, limits: WorkerLimits = {})
       if (error.code !== "ERR_WORKER_OUT_OF_MEMORY") return reject(error);
       resolve({
         stdout: "",
-        stderr: `spirl-keywrap validate: the values need more than ${heapMb} MB of memory to check; nothing was judged (it takes about 55 MB per MB of YAML)\n`,
+        stderr: `spirl-keywrap validate: the values need more than ${heapMb} MB of memory to check; nothing was judged (it takes 45-75 MB per MB of YAML)\n`,
         exitCode: ExitCode.Usage,
       });
     });
