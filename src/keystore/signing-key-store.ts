@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { calculateJwkThumbprint } from "jose";
 import {
@@ -437,6 +437,20 @@ export class SigningKeyStore {
     }
   }
 
+  /**
+   * Deletes a record as it was read (its resourceVersion is the precondition): a record another writer
+   * changed since is not deleted (`KEYSTORE_CONFLICT`); one already gone is done (returns false).
+   */
+  async delete(record: Pick<SigningKeyRecord, "name" | "resourceVersion">): Promise<boolean> {
+    try {
+      await this.#api.delete(record.name, record.resourceVersion);
+      return true;
+    } catch (error) {
+      if (isKeyStoreError(error) && error.status === 404) return false;
+      throw error;
+    }
+  }
+
   #conflictRetries() {
     return this.#options.conflictRetries ?? 5;
   }
@@ -524,8 +538,11 @@ function resourceOf(record: SigningKeyRecord, spec: SigningKeySpec): SigningKeyR
   };
 }
 
-/** The key id: the RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key, URL-safe and stable. */
+/**
+ * The key id: the RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key, URL-safe and stable.
+ * Exported from the public half only, so the private scalar `d` never lands in a JS string.
+ */
 async function keyIdOf(privateKey: KeyObject): Promise<string> {
-  const { kty, crv, x, y } = privateKey.export({ format: "jwk" });
+  const { kty, crv, x, y } = createPublicKey(privateKey).export({ format: "jwk" });
   return calculateJwkThumbprint({ kty, crv, x, y } as Parameters<typeof calculateJwkThumbprint>[0], "sha256");
 }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isEnvelopeError } from "../../src/envelope/index.ts";
 import { isKeyStoreError, type SigningKeyEvent, signingKeyCrd } from "../../src/keystore/index.ts";
 import { hsmClientInProcess } from "../helpers/hsm-in-process.ts";
@@ -44,6 +44,15 @@ describe("SigningKey store on a real API server", () => {
       .catch((caught: unknown) => caught);
     expect(isKeyStoreError(error) && error.code).toBe("KEYSTORE_INVALID_REQUEST");
     expect((await store.list()).records).toHaveLength(1);
+  });
+
+  it("createKey never exports the private key as a JWK (its d would land in a JS string)", async () => {
+    const namespace = await createNamespace(fixture.kubeConfig, "no-jwk");
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const exports = vi.spyOn(privateKey, "export");
+    await fixture.store(namespace).createKey({ use: "jwt-svid", privateKey, ...validity() });
+    // Sealing exports the PKCS#8 DER once (into a Buffer it zeroes); nothing else.
+    expect(exports.mock.calls).toEqual([[{ format: "der", type: "pkcs8" }]]);
   });
 
   it("the API server enforces the structural schema: a short IV is refused at create", async () => {
