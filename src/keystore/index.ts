@@ -32,9 +32,10 @@
  * - Every update carries the resourceVersion it read; a 409 is re-read, never overwritten (`setState`
  *   re-applies only if the record is still in `from`; otherwise `KEYSTORE_CONFLICT`).
  * - `rewrap` moves every record to the target KEK version (pinned `version`, else the latest): unwrap with
- *   the recorded version, wrap with the target, prove the new envelope opens, replace with the
- *   precondition. A kill at any step leaves every record openable; running it again, or twice at once,
- *   is safe. Every HSM call runs inside a per-record deadline (`hsmTimeoutMs`) with the HSM client's
+ *   the recorded version, wrap with the target, prove the new envelope opens, patch `spec.envelope` alone
+ *   with the resourceVersion precondition. A kill at any step leaves every record openable; running it
+ *   again, or twice at once, is safe; a record deleted meanwhile is `gone`, and one unexpected error stops
+ *   the run from starting further records. Every HSM call runs inside a per-record deadline (`hsmTimeoutMs`) with the HSM client's
  *   retry policy.
  */
 export {

@@ -1,4 +1,11 @@
-import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import {
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from "@kubernetes/client-node";
+import type { Envelope } from "../envelope/index.ts";
 import { KeyStoreError } from "./keystore-error.ts";
 import { retryKubeCall } from "./retry-kube-call.ts";
 import { type SigningKeyResource, signingKeyCrd } from "./signing-key-resource.ts";
@@ -109,14 +116,25 @@ export class SigningKeyApi {
     }
   }
 
-  /** Replaces `spec`; `body.metadata.resourceVersion` is the precondition (409 when stale). */
-  async replace(body: SigningKeyResource): Promise<SigningKeyResource> {
+  /**
+   * Sets `spec.envelope` alone (a JSON merge patch), with `resourceVersion` as the precondition (409 when
+   * stale). Everything else (finalizers, owner references, other writers' labels) stays as it is.
+   */
+  async patchEnvelope(
+    name: string,
+    resourceVersion: string,
+    envelope: Envelope,
+  ): Promise<SigningKeyResource> {
+    const body = { metadata: { resourceVersion }, spec: { envelope } };
     try {
       return (await retryKubeCall(() =>
-        this.#api.replaceNamespacedCustomObject({ ...this.#base(), name: body.metadata.name, body }),
+        this.#api.patchNamespacedCustomObject(
+          { ...this.#base(), name, body },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        ),
       )) as SigningKeyResource;
     } catch (error) {
-      throw this.fail("update", body.metadata.name, error);
+      throw this.fail("update", name, error);
     }
   }
 
@@ -128,6 +146,21 @@ export class SigningKeyApi {
       )) as SigningKeyResource;
     } catch (error) {
       throw this.fail("status update", body.metadata.name, error);
+    }
+  }
+
+  /** Deletes only the version read (`preconditions.resourceVersion`: 409 when it changed); 404 is not found. */
+  async delete(name: string, resourceVersion: string): Promise<void> {
+    try {
+      await retryKubeCall(() =>
+        this.#api.deleteNamespacedCustomObject({
+          ...this.#base(),
+          name,
+          body: { preconditions: { resourceVersion } },
+        }),
+      );
+    } catch (error) {
+      throw this.fail("delete", name, error);
     }
   }
 

@@ -31,7 +31,6 @@ import {
   labels,
   recordOf,
   type SigningKeyRecord,
-  type SigningKeyResource,
   type SigningKeySpec,
   sequenceOf,
   signingKeyCrd,
@@ -125,6 +124,8 @@ export interface RewrapOutcome {
     | "current"
     /** Would be rewrapped (dry run). */
     | "pending"
+    /** Deleted by someone else while the rewrap ran: nothing left to move. */
+    | "gone"
     | "failed";
   readonly error?: EnvelopeError | KeyStoreError;
 }
@@ -499,12 +500,16 @@ export class SigningKeyStore {
           onStep: (step) => options.onStep?.(step, record.name),
         });
         if (envelope === undefined) return { name: record.name, from, outcome: "current" };
-        await this.#api.replace(resourceOf(current, { ...current.spec, envelope }));
+        await this.#api.patchEnvelope(current.name, current.resourceVersion, envelope);
         await options.onStep?.("updated", record.name);
         return { name: record.name, from, outcome: "rewrapped" };
       } catch (error) {
+        if (isKeyStoreError(error) && error.status === 404)
+          return { name: record.name, from, outcome: "gone" };
         if (isKeyStoreError(error) && error.status === 409 && attempt < this.#conflictRetries()) {
-          current = await this.get(record.name);
+          const fresh = await this.#reread(record.name);
+          if (fresh === undefined) return { name: record.name, from, outcome: "gone" };
+          current = fresh;
           continue;
         }
         if (isEnvelopeError(error))
@@ -514,28 +519,22 @@ export class SigningKeyStore {
       }
     }
   }
+
+  /** The record as it is now, or undefined when it has been deleted. */
+  async #reread(name: string): Promise<SigningKeyRecord | undefined> {
+    try {
+      return await this.get(name);
+    } catch (error) {
+      if (isKeyStoreError(error) && error.status === 404) return undefined;
+      throw error;
+    }
+  }
 }
 
 /** The records of a namespace without any HSM setting: what `keys list` shows. */
 export async function listSigningKeys(kubeConfig: KubeConfig, namespace: string) {
   const { items, resourceVersion } = await new SigningKeyApi(kubeConfig, namespace).list();
   return { records: items.map(recordOf), resourceVersion };
-}
-
-/** The resource to send for an update of `spec`, carrying the read resourceVersion as precondition. */
-function resourceOf(record: SigningKeyRecord, spec: SigningKeySpec): SigningKeyResource {
-  return {
-    apiVersion: `${signingKeyCrd.group}/${signingKeyCrd.version}`,
-    kind: signingKeyCrd.kind,
-    metadata: {
-      name: record.name,
-      namespace: record.namespace,
-      resourceVersion: record.resourceVersion,
-      labels: record.labels,
-      annotations: record.annotations,
-    },
-    spec,
-  };
 }
 
 /**

@@ -1,10 +1,12 @@
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { describe, expect, inject, it } from "vitest";
-import type { RewrapOutcome, SigningKeyStore } from "../../src/keystore/index.ts";
+import { type RewrapOutcome, type SigningKeyStore, signingKeyCrd } from "../../src/keystore/index.ts";
 import { hsmClientInProcess } from "../helpers/hsm-in-process.ts";
 import { createNamespace, useKeystoreFixture, validity } from "../keystore/cluster-fixture.ts";
 
 const fixture = useKeystoreFixture("kek-rewrap");
+const crd = { group: signingKeyCrd.group, version: signingKeyCrd.version, plural: signingKeyCrd.plural };
 const child = new URL("../keystore/fixtures/rewrap-child.ts", import.meta.url).pathname;
 
 /** Creates `count` jwt-svid keys in a fresh namespace; returns the namespace and the private keys by name. */
@@ -137,6 +139,61 @@ describe("rewrap after a KEK rotation", () => {
     expect([...a.records, ...b.records].filter((record) => record.outcome === "failed")).toEqual([]);
     expect(Object.values(await expectAllOpen(store, keys))).toEqual(
       Array(2).fill(rotated.properties.version),
+    );
+  });
+
+  it("a record deleted during the rewrap is reported gone; the others are still rewrapped", async () => {
+    const { namespace, store, keys } = await seeded("gone", 3);
+    const rotated = await fixture.rotate();
+    const api = fixture.kubeConfig.makeApiClient(CustomObjectsApi);
+    const report = await store.rewrap({
+      onStep: async (step, name) => {
+        // Deleted after its new envelope was made, before it is written.
+        if (step === "verified" && name === "jwt-svid-2")
+          await api.deleteNamespacedCustomObject({ ...crd, namespace, name });
+      },
+    });
+    expect(report.records.map((record) => [record.name, record.outcome])).toEqual([
+      ["jwt-svid-1", "rewrapped"],
+      ["jwt-svid-2", "gone"],
+      ["jwt-svid-3", "rewrapped"],
+    ]);
+    keys.delete("jwt-svid-2");
+    expect(Object.values(await expectAllOpen(store, keys))).toEqual(
+      Array(2).fill(rotated.properties.version),
+    );
+  });
+
+  it("a rewrap changes only the envelope: finalizers, owner references and labels stay", async () => {
+    const { namespace, store, keys } = await seeded("metadata", 1);
+    const owner = await fixture.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .createNamespacedConfigMap({ namespace, body: { metadata: { name: "owner" } } });
+    const api = fixture.kubeConfig.makeApiClient(CustomObjectsApi);
+    const metadata = {
+      finalizers: ["keywrap.spirl.dev/test"],
+      ownerReferences: [
+        { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata?.uid as string },
+      ],
+      labels: { "example.org/team": "identity" },
+    };
+    await api.patchNamespacedCustomObject(
+      { ...crd, namespace, name: "jwt-svid-1", body: { metadata } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    const rotated = await fixture.rotate();
+    expect((await store.rewrap()).records.map((record) => record.outcome)).toEqual(["rewrapped"]);
+    const after = (await api.getNamespacedCustomObject({ ...crd, namespace, name: "jwt-svid-1" })) as {
+      metadata: typeof metadata;
+      spec: { envelope: { kek: { version: string } } };
+    };
+    expect(after.spec.envelope.kek.version).toBe(rotated.properties.version);
+    expect(after.metadata).toMatchObject(metadata);
+    expect(Object.values(await expectAllOpen(store, keys))).toEqual([rotated.properties.version]);
+    // Let the namespace go when the run's cluster is torn down.
+    await api.patchNamespacedCustomObject(
+      { ...crd, namespace, name: "jwt-svid-1", body: { metadata: { finalizers: null } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
   });
 
