@@ -35,8 +35,10 @@
  *   the recorded version, wrap with the target, prove the new envelope opens, patch `spec.envelope` alone
  *   with the resourceVersion precondition. A kill at any step leaves every record openable; running it
  *   again, or twice at once, is safe; a record deleted meanwhile is `gone`, and one unexpected error stops
- *   the run from starting further records. Every HSM call runs inside a per-record deadline (`hsmTimeoutMs`) with the HSM client's
- *   retry policy.
+ *   the run from starting further records.
+ * - Every HSM call runs inside a per-record deadline (`hsmTimeoutMs`) with the HSM client's retry policy,
+ *   and each `loadAll`, `verify` or `rewrap` inside one deadline for the whole run (`timeoutMs`), so a slow
+ *   HSM cannot stretch a start over thousands of records.
  */
 export {
   isKeyStoreError,

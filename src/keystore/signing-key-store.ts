@@ -17,6 +17,7 @@ import {
 import {
   backoffMs,
   createDeadline,
+  type Deadline,
   type HsmKey,
   type ManagedHsmKeyClient,
   type RetryPolicy,
@@ -52,6 +53,11 @@ export interface SigningKeyStoreOptions {
   readonly hsm: StoreHsm;
   /** Budget of the HSM calls for one record (retries included), in ms. Default 30000. */
   readonly hsmTimeoutMs?: number;
+  /**
+   * Budget of one whole `loadAll`, `verify` or `rewrap` (every record, the list included), in ms; each
+   * record gets the earlier of this and its own `hsmTimeoutMs`. Default 300000.
+   */
+  readonly timeoutMs?: number;
   /** Records opened or rewrapped at once. Default 4. */
   readonly concurrency?: number;
   /** Times an update re-reads after a 409 before giving up with `KEYSTORE_CONFLICT`. Default 5. */
@@ -182,8 +188,15 @@ export class SigningKeyStore {
     };
   }
 
-  #deadline() {
-    return createDeadline(this.#options.hsmTimeoutMs ?? 30_000);
+  /** One record's budget, cut short by the whole operation's (`overall`) when that ends first. */
+  #deadline(overall?: Deadline): Deadline {
+    const own = createDeadline(this.#options.hsmTimeoutMs ?? 30_000);
+    return overall !== undefined && overall.at < own.at ? overall : own;
+  }
+
+  /** The budget of one whole loadAll, verify or rewrap. */
+  #operationDeadline(): Deadline {
+    return createDeadline(this.#options.timeoutMs ?? 300_000);
   }
 
   /**
@@ -210,14 +223,18 @@ export class SigningKeyStore {
   }
 
   /** Opens one record: one HSM decrypt with its recorded KEK version. Errors name the resource. */
-  async open(record: SigningKeyRecord): Promise<KeyObject> {
+  open(record: SigningKeyRecord): Promise<KeyObject> {
+    return this.#open(record);
+  }
+
+  async #open(record: SigningKeyRecord, overall?: Deadline): Promise<KeyObject> {
     try {
       return await openEnvelope({
         envelope: record.spec.envelope,
         location: this.#location(record),
         kekConfig: this.#options.kek,
         hsm: this.#options.hsm,
-        deadline: this.#deadline(),
+        deadline: this.#deadline(overall),
       });
     } catch (error) {
       throw isEnvelopeError(error) ? this.#named(record, error) : error;
@@ -229,9 +246,10 @@ export class SigningKeyStore {
    * the whole load at once; any other refusal is reported per record in `failures`.
    */
   async loadAll(): Promise<LoadedKeys> {
+    const overall = this.#operationDeadline();
     const { records, resourceVersion } = await this.list();
     this.checkProvider(records);
-    return { ...(await this.#openEach(records)), resourceVersion };
+    return { ...(await this.#openEach(records, overall)), resourceVersion };
   }
 
   /**
@@ -242,16 +260,17 @@ export class SigningKeyStore {
     readonly ok: readonly SigningKeyRecord[];
     readonly failures: readonly LoadFailure[];
   }> {
-    const { keys, failures } = await this.#openEach((await this.list()).records);
+    const overall = this.#operationDeadline();
+    const { keys, failures } = await this.#openEach((await this.list()).records, overall);
     return { ok: keys.map((key) => key.record), failures };
   }
 
-  async #openEach(records: readonly SigningKeyRecord[]) {
+  async #openEach(records: readonly SigningKeyRecord[], overall: Deadline) {
     const keys: OpenedKey[] = [];
     const failures: LoadFailure[] = [];
     await mapLimit(records, this.#options.concurrency ?? 4, async (record) => {
       try {
-        keys.push({ record, privateKey: await this.open(record) });
+        keys.push({ record, privateKey: await this.#open(record, overall) });
       } catch (error) {
         if (!isEnvelopeError(error) && !isKeyStoreError(error)) throw error;
         failures.push({ record, error });
@@ -457,11 +476,15 @@ export class SigningKeyStore {
   }
 
   /** The KEK version new envelopes and rewraps use: the pinned `keyVersion`, else the latest. */
-  async targetKek(): Promise<HsmKey> {
+  targetKek(): Promise<HsmKey> {
+    return this.#targetKek();
+  }
+
+  async #targetKek(overall?: Deadline): Promise<HsmKey> {
     const version = this.#options.kek.version;
     return this.#options.hsm.getKey(this.#options.kek.name, {
       ...(version !== undefined && version !== "" && { version }),
-      deadline: this.#deadline(),
+      deadline: this.#deadline(overall),
     });
   }
 
@@ -473,16 +496,22 @@ export class SigningKeyStore {
    * one still behind is rewrapped again from the fresh copy. Idempotent; bounded concurrency.
    */
   async rewrap(options: RewrapOptions = {}): Promise<RewrapReport> {
+    const overall = this.#operationDeadline();
     const { records } = await this.list();
     this.checkProvider(records);
-    const target = await this.targetKek();
+    const target = await this.#targetKek(overall);
     const outcomes = await mapLimit(records, this.#options.concurrency ?? 4, (record) =>
-      this.#rewrapOne(record, target, options),
+      this.#rewrapOne(record, target, options, overall),
     );
     return { targetVersion: target.version, records: outcomes };
   }
 
-  async #rewrapOne(record: SigningKeyRecord, target: HsmKey, options: RewrapOptions): Promise<RewrapOutcome> {
+  async #rewrapOne(
+    record: SigningKeyRecord,
+    target: HsmKey,
+    options: RewrapOptions,
+    overall: Deadline,
+  ): Promise<RewrapOutcome> {
     const from = record.spec.envelope.kek.version;
     let current = record;
     for (let attempt = 0; ; attempt++) {
@@ -496,7 +525,7 @@ export class SigningKeyStore {
           kekConfig: this.#options.kek,
           target,
           hsm: this.#options.hsm,
-          deadline: this.#deadline(),
+          deadline: this.#deadline(overall),
           onStep: (step) => options.onStep?.(step, record.name),
         });
         if (envelope === undefined) return { name: record.name, from, outcome: "current" };

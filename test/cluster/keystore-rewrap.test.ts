@@ -250,6 +250,39 @@ describe("rewrap after a KEK rotation", () => {
     expect(await expectAllOpen(store, keys)).toEqual(before);
   });
 
+  it("one deadline bounds a whole load: records after it fail at once instead of each taking its own budget", async () => {
+    const { namespace } = await seeded("overall", 4);
+    const { faults, log } = fixture.emulator.handle.state;
+    const seen = log.entries().length;
+    const fault = faults.add({
+      kind: "throttle",
+      operation: "decrypt",
+      hsm: "localhsm",
+      retryAfterSeconds: 1,
+    });
+    try {
+      // Each record alone could throttle for 60 s; the load as a whole has 2.5 s.
+      const store = fixture.store(namespace, { hsmTimeoutMs: 60_000, timeoutMs: 2_500, concurrency: 1 });
+      const loaded = await store.loadAll();
+      expect(loaded.keys).toEqual([]);
+      expect(loaded.failures.map((failure) => failure.error.code)).toEqual(
+        Array(4).fill("ENVELOPE_HSM_FAILED"),
+      );
+      expect(
+        loaded.failures.every((failure) => failure.error.message.includes("HSM_DEADLINE_EXCEEDED")),
+      ).toBe(true);
+      // Retry-After 1 s inside 2.5 s: a handful of decrypts in all, not 60 per record.
+      const decrypts = log
+        .entries()
+        .slice(seen)
+        .filter((entry) => entry.operation === "decrypt");
+      expect(decrypts.length).toBeGreaterThanOrEqual(1);
+      expect(decrypts.length).toBeLessThanOrEqual(8);
+    } finally {
+      faults.remove(fault.id);
+    }
+  });
+
   it("a pinned keyVersion is the target, even when a newer version exists", async () => {
     const { namespace, keys } = await seeded("pinned", 1);
     const pinned = (await fixture.rotate()).properties.version as string;
