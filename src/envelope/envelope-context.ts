@@ -1,6 +1,7 @@
 import canonicalize from "canonicalize";
 import { EnvelopeError, quoted } from "./envelope-error.ts";
 import { contextKeys, type EnvelopeContext } from "./envelope-format.ts";
+import { hsmHost, kekNameOf } from "./kek-identity.ts";
 import { type PublicJwk, publicKeySha256 } from "./public-key.ts";
 
 /** Where a record was found and what it claims to be: everything its context is derived from. */
@@ -27,11 +28,6 @@ export interface KekConfig {
   readonly name: string;
 }
 
-/** Lowercase host of an HSM URL, as the context's `hsm` and the kek's `url` name it. */
-export function hsmHost(url: string): string {
-  return new URL(url.trim()).host.toLowerCase();
-}
-
 /** The context a record at `location` must carry, for the configured KEK. */
 export function deriveContext(location: RecordLocation, kek: KekConfig): EnvelopeContext {
   return {
@@ -41,8 +37,8 @@ export function deriveContext(location: RecordLocation, kek: KekConfig): Envelop
     publicKeySha256: publicKeySha256(location.publicKey),
     namespace: location.namespace,
     name: location.name,
-    hsm: hsmHost(kek.url),
-    kekName: kek.name,
+    hsm: hsmHost(kek.url, "kek url"),
+    kekName: kekNameOf(kek.name),
   };
 }
 

@@ -4,7 +4,6 @@ export {
   checkContext,
   contextAad,
   deriveContext,
-  hsmHost,
   type KekConfig,
   type RecordLocation,
 } from "./envelope-context.ts";

@@ -8,9 +8,10 @@ import {
   statusCodeOf,
 } from "../hsm/index.ts";
 import { toBase64url } from "./base64url.ts";
-import { hsmHost, type KekConfig } from "./envelope-context.ts";
+import type { KekConfig } from "./envelope-context.ts";
 import { EnvelopeError, quoted } from "./envelope-error.ts";
 import { gcmAlg, type KekRef, kekProvider, type SealedField, sizes } from "./envelope-format.ts";
+import { hsmHost, kekNameOf } from "./kek-identity.ts";
 import type { ParsedEnvelope } from "./parse-envelope.ts";
 
 /** The two HSM operations an envelope needs; a {@link ManagedHsmKeyClient} is one. */
@@ -22,7 +23,7 @@ export function kidOf(kek: {
   readonly name: string;
   readonly version: string;
 }): string {
-  return `https://${hsmHost(kek.url)}/keys/${kek.name}/${kek.version}`;
+  return `https://${hsmHost(kek.url, "envelope.kek.url")}/keys/${kek.name}/${kek.version}`;
 }
 
 function hsmFailed(operation: string, kid: string, error: unknown, field: string): EnvelopeError {
@@ -98,10 +99,17 @@ export async function wrapDek(
       code: "ENVELOPE_HSM_RESPONSE_INVALID",
       field: "envelope.wrappedDek",
     });
-  const host = hsmHost(configured.url);
-  if (kid === undefined || kid.host !== host || kid.name !== configured.name || kid.version === "")
+  const host = hsmHost(configured.url, "kek url");
+  // The exact version asked for: a record on another version than the target would never count as
+  // rewrapped, and a seal must record the version that really wrapped its DEK.
+  if (
+    kid === undefined ||
+    kid.host !== host ||
+    kekNameOf(kid.name) !== kekNameOf(configured.name) ||
+    kid.version !== key.version
+  )
     throw invalid(
-      `names key ${quoted(sealed.kid)}; expected a version of https://${host}/keys/${configured.name}`,
+      `names key ${quoted(sealed.kid)}; expected https://${host}/keys/${configured.name}/${key.version}`,
     );
   if (
     sealed.iv.length !== sizes.iv ||

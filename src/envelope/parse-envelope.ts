@@ -1,7 +1,8 @@
 import { fromBase64url } from "./base64url.ts";
-import { hsmHost, type KekConfig } from "./envelope-context.ts";
+import type { KekConfig } from "./envelope-context.ts";
 import { EnvelopeError, quoted } from "./envelope-error.ts";
 import { envelopeVersion, gcmAlg, kekProvider, sizes } from "./envelope-format.ts";
+import { hsmHost, kekNameOf } from "./kek-identity.ts";
 
 /** One GCM layer with its binary fields decoded. */
 export interface ParsedLayer {
@@ -71,9 +72,11 @@ export function parseEnvelope(value: unknown, configured: KekConfig): ParsedEnve
     );
   if (kek.provider !== kekProvider) throw mismatch("provider", kek.provider, kekProvider);
   const url = stringAt(kek.url, "envelope.kek.url", /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/$/);
-  if (hsmHost(url) !== hsmHost(configured.url)) throw mismatch("url", hsmHost(url), hsmHost(configured.url));
+  const recordedHost = hsmHost(url, "envelope.kek.url");
+  const configuredHost = hsmHost(configured.url, "kek url");
+  if (recordedHost !== configuredHost) throw mismatch("url", recordedHost, configuredHost);
   const name = stringAt(kek.name, "envelope.kek.name", /^[0-9A-Za-z-]{1,127}$/);
-  if (name !== configured.name) throw mismatch("name", name, configured.name);
+  if (kekNameOf(name) !== kekNameOf(configured.name)) throw mismatch("name", name, configured.name);
   const version = stringAt(kek.version, "envelope.kek.version", /^[0-9A-Za-z]{1,64}$/);
   return {
     context: envelope.context,
