@@ -1,5 +1,7 @@
+import { printable } from "../errors/index.ts";
 import {
   type CallOptions,
+  errorChain,
   errorCodeOf,
   type HsmKey,
   isHsmClientError,
@@ -27,19 +29,39 @@ export function kidOf(kek: {
 }
 
 function hsmFailed(operation: string, kid: string, error: unknown, field: string): EnvelopeError {
-  const what = isHsmClientError(error)
-    ? error.code
-    : [statusCodeOf(error), errorCodeOf(error)].filter((part) => part !== undefined).join(" ") || "error";
-  return new EnvelopeError(`${field}: the HSM ${operation} with ${kid} failed (${what})`, {
+  const service = serviceFailureOf(error);
+  const what = [
+    isHsmClientError(error) ? error.code : undefined,
+    service?.status,
+    service?.code === undefined ? undefined : printable(service.code).slice(0, 64),
+  ]
+    .filter((part) => part !== undefined)
+    .join(" ");
+  return new EnvelopeError(`${field}: the HSM ${operation} with ${kid} failed (${what || "error"})`, {
     code: "ENVELOPE_HSM_FAILED",
     field,
     cause: error,
   });
 }
 
+// Managed HSM answers a GCM decrypt whose tag does not verify with 400 `BadParameter` (see
+// ../shared/reference/azure-mhsm-wire.md). The request's sizes are checked before it is sent, so that is
+// the one 400 that means tampering; any other 400 is the service refusing the request for another reason.
+const tagFailureCode = "BadParameter";
+
+/** The HTTP status and service error code of the first link in `error`'s chain that has a status. */
+function serviceFailureOf(error: unknown): { status: number; code: string | undefined } | undefined {
+  for (const link of errorChain(error)) {
+    const status = statusCodeOf(link);
+    if (status !== undefined) return { status, code: errorCodeOf(link) };
+  }
+  return undefined;
+}
+
 /**
- * Asks the HSM to A256GCM-decrypt the DEK with the recorded KEK version and the context as AAD. The HSM
- * answers 400 when the tag does not verify: that is `ENVELOPE_AUTH_FAILED` on the `wrappedDek` layer.
+ * Asks the HSM to A256GCM-decrypt the DEK with the recorded KEK version and the context as AAD. A 400
+ * `BadParameter` (the tag does not verify) is `ENVELOPE_AUTH_FAILED` on the `wrappedDek` layer; other
+ * failures are `ENVELOPE_HSM_FAILED`, with the service's status and code in the message.
  * The caller owns (and must zero) the returned 32 bytes.
  */
 export async function unwrapDek(
@@ -56,9 +78,10 @@ export async function unwrapDek(
       { ...options, aad },
     );
   } catch (error) {
-    if (statusCodeOf(error) === 400)
+    const failure = serviceFailureOf(error);
+    if (failure?.status === 400 && failure.code === tagFailureCode)
       throw new EnvelopeError(
-        `envelope.wrappedDek: the HSM refused to decrypt it with ${kid} (the tag does not verify under that key and the context)`,
+        `envelope.wrappedDek: the HSM refused to decrypt it with ${kid} (400 ${tagFailureCode}: the tag does not verify under that key and the context)`,
         { code: "ENVELOPE_AUTH_FAILED", field: "envelope.wrappedDek", layer: "wrappedDek", cause: error },
       );
     throw hsmFailed("decrypt", kid, error, "envelope.wrappedDek");
