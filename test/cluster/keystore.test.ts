@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CustomObjectsApi } from "@kubernetes/client-node";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { describe, expect, it, vi } from "vitest";
 import { isEnvelopeError } from "../../src/envelope/index.ts";
 import { isKeyStoreError, type SigningKeyEvent, signingKeyCrd } from "../../src/keystore/index.ts";
@@ -124,6 +124,49 @@ describe("SigningKey store on a real API server", () => {
       })
       .catch((caught: unknown) => caught);
     expect((stale as { code?: number }).code).toBe(409);
+  });
+
+  it("the API server refuses moving a state backwards, dropping it, and editing what a record is (422)", async () => {
+    const namespace = await createNamespace(fixture.kubeConfig, "immutable");
+    const store = fixture.store(namespace);
+    const { record } = await store.createKey({ use: "jwt-svid", ...validity() });
+    const api = fixture.kubeConfig.makeApiClient(CustomObjectsApi);
+    const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+    const statusOf = (body: object) =>
+      api.patchNamespacedCustomObjectStatus({ ...crd, namespace, name: record.name, body }, merge).then(
+        () => 200,
+        (caught: { code?: number }) => caught.code,
+      );
+    const specOf = (spec: object) =>
+      api.patchNamespacedCustomObject({ ...crd, namespace, name: record.name, body: { spec } }, merge).then(
+        () => 200,
+        (caught: { code?: number }) => caught.code,
+      );
+    await store.setState(record.name, "active", { from: "prepared" });
+    expect(await statusOf({ status: { state: "prepared" } })).toBe(422);
+    expect(await statusOf({ status: { state: null } })).toBe(422);
+    expect(await statusOf({ status: null })).toBe(422);
+    await store.setState(record.name, "retired", { from: "active" });
+    expect(await statusOf({ status: { state: "active" } })).toBe(422);
+    expect(await statusOf({ status: { state: "prepared" } })).toBe(422);
+    const later = new Date(Date.parse(record.spec.notAfter) + 86_400_000).toISOString();
+    const refused = {
+      notAfter: { notAfter: later },
+      notBefore: { notBefore: later },
+      algorithm: { algorithm: "ES384" },
+      publicKey: { publicKey: { x: "A".repeat(43) } },
+      // keyId and use together with the context naming them, so only immutability can refuse it.
+      keyId: { keyId: "other", envelope: { context: { keyId: "other" } } },
+      "envelope.context": { envelope: { context: { name: "elsewhere" } } },
+      "envelope.ciphertext": { envelope: { ciphertext: { iv: "A".repeat(16) } } },
+      "envelope.version": { envelope: { version: 2 } },
+    };
+    const codes = Object.fromEntries(
+      await Promise.all(Object.entries(refused).map(async ([field, spec]) => [field, await specOf(spec)])),
+    );
+    expect(codes).toEqual(Object.fromEntries(Object.keys(refused).map((field) => [field, 422])));
+    const now = await store.get(record.name);
+    expect({ state: now.state, spec: now.spec }).toEqual({ state: "retired", spec: record.spec });
   });
 
   it("a record copied to another name or namespace never loads", async () => {
