@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { backoffMs, createDeadline, errorChain, errorCodeOf, remainingMs } from "../hsm/index.ts";
+import { backoffMs, createDeadline, remainingMs, transientFailure } from "../hsm/index.ts";
 
 const retriedStatuses = new Set([429, 500, 502, 503, 504]);
-const retriedNetworkCodes = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "UND_ERR_SOCKET"]);
 
 /** How long to wait before the next attempt, or undefined when the failure is not worth repeating. */
 function retryDelayMs(error: unknown, attempt: number): number | undefined {
@@ -13,8 +12,8 @@ function retryDelayMs(error: unknown, attempt: number): number | undefined {
     const retryAfter = Number(headers?.["retry-after"]);
     return Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : backoffMs(attempt);
   }
-  const network = errorChain(error).some((link) => retriedNetworkCodes.has(errorCodeOf(link) ?? ""));
-  return network ? backoffMs(attempt) : undefined;
+  // A dropped connection: the same judgement as the HSM client's (one list of network codes).
+  return transientFailure(error)?.kind === "connection" ? backoffMs(attempt) : undefined;
 }
 
 /**

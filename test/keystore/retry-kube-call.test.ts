@@ -25,6 +25,22 @@ describe("retryKubeCall", () => {
     expect(run.calls()).toBe(4);
   });
 
+  it.each(["ECONNABORTED", "EAI_AGAIN", "ESOCKETTIMEDOUT"])(
+    "repeats a dropped connection the HSM client repeats too (%s, also inside a cause)",
+    async (code) => {
+      const dropped = Object.assign(new Error("request failed"), { code });
+      const run = failing([dropped, new Error("fetch failed", { cause: dropped })]);
+      expect(await retryKubeCall(run.call, 10_000)).toBe("ok");
+      expect(run.calls()).toBe(3);
+    },
+  );
+
+  it("does not repeat an unresolvable host (a misspelled server never resolves)", async () => {
+    const run = failing([Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })]);
+    await expect(retryKubeCall(run.call)).rejects.toMatchObject({ code: "ENOTFOUND" });
+    expect(run.calls()).toBe(1);
+  });
+
   it.each([404, 409, 422, 403])("throws %i at once", async (code) => {
     const run = failing([apiException(code)]);
     await expect(retryKubeCall(run.call)).rejects.toMatchObject({ code });
