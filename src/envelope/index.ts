@@ -1,12 +1,5 @@
 // Envelope encryption of signing keys (seal/open/rewrap, no Kubernetes): the one public face of src/envelope.
-export { fromBase64url, toBase64url } from "./base64url.ts";
-export {
-  checkContext,
-  contextAad,
-  deriveContext,
-  type KekConfig,
-  type RecordLocation,
-} from "./envelope-context.ts";
+export type { KekConfig, RecordLocation } from "./envelope-context.ts";
 export {
   EnvelopeError,
   type EnvelopeErrorCode,
@@ -14,17 +7,8 @@ export {
   type EnvelopeLayer,
   isEnvelopeError,
 } from "./envelope-error.ts";
-export {
-  contextKeys,
-  type Envelope,
-  type EnvelopeContext,
-  envelopeVersion,
-  gcmAlg,
-  type KekRef,
-  kekProvider,
-  type SealedField,
-} from "./envelope-format.ts";
-export { type KekClient, kidOf } from "./kek-calls.ts";
+export type { Envelope, EnvelopeContext, KekRef, SealedField } from "./envelope-format.ts";
+export type { KekClient } from "./kek-calls.ts";
 export { type OpenOptions, openEnvelope } from "./open-envelope.ts";
 export { parseEnvelope } from "./parse-envelope.ts";
 export { type PublicJwk, publicJwkOf, publicKeySha256 } from "./public-key.ts";

@@ -46,7 +46,7 @@ export {
   type KeyStoreErrorCode,
   type KeyStoreErrorOptions,
 } from "./keystore-error.ts";
-export { defaultNamespace, inClusterNamespaceFile, loadKubeConfig } from "./kube-context.ts";
+export { defaultNamespace, loadKubeConfig } from "./kube-context.ts";
 export {
   type KeyState,
   type KeyUse,
@@ -54,6 +54,7 @@ export {
   type SigningKeyRecord,
   type SigningKeyResource,
   type SigningKeySpec,
+  sequenceOf,
   signingKeyCrd,
 } from "./signing-key-resource.ts";
 export {

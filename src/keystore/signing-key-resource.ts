@@ -1,4 +1,5 @@
 import type { Envelope, PublicJwk } from "../envelope/index.ts";
+import type { KeyState, KeyUse } from "../svid/index.ts";
 
 /** The CRD's coordinates (charts/spirl-system/crds/signingkeys.keywrap.spirl.dev.yaml). */
 export const signingKeyCrd = {
@@ -8,17 +9,15 @@ export const signingKeyCrd = {
   kind: "SigningKey",
 } as const;
 
-/** Labels the store sets, so a list can select one use. */
+/** Labels the store sets, so a list can select one use (informational: {@link sequenceOf} reads the name). */
 export const labels = {
   use: "keywrap.spirl.dev/use",
   sequence: "keywrap.spirl.dev/sequence",
 } as const;
 
-/** What a signing key is for. */
-export type KeyUse = "jwt-svid" | "x509-svid";
-
-/** The lifecycle of a key (SPIRE's slots): stored before use, then signing, then verification only. */
-export type KeyState = "prepared" | "active" | "retired";
+// What a key is for and where it is in its lifecycle are SPIFFE notions: src/svid states them once (it
+// imports nothing of ours but src/errors, so this adds no cycle).
+export type { KeyState, KeyUse } from "../svid/index.ts";
 
 /** `spec` of a `SigningKey`. */
 export interface SigningKeySpec {
@@ -84,7 +83,11 @@ export function keyName(use: KeyUse, sequence: number): string {
   return `${use}-${sequence}`;
 }
 
-/** The sequence number of a name made by {@link keyName}, or undefined. */
+/**
+ * The sequence number of a name made by {@link keyName}, or undefined: the one rule for a key's place in
+ * its use's order. It reads the name, which the API server never lets change, not the sequence label,
+ * which anyone allowed to edit the resource can rewrite.
+ */
 export function sequenceOf(name: string, use: KeyUse): number | undefined {
   const match = new RegExp(`^${use}-([1-9][0-9]{0,8})$`).exec(name);
   return match === null ? undefined : Number(match[1]);
