@@ -20,6 +20,13 @@ const envOf = {
   tlsKeyFile: "SPIRL_KEYWRAP_TLS_KEY_FILE",
   devSelfSignedTls: "SPIRL_KEYWRAP_DEV_SELF_SIGNED_TLS",
   timeout: "SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT",
+  jwtKeyLifetime: "SPIRL_KEYWRAP_JWT_KEY_LIFETIME",
+  jwtKeyPrePublish: "SPIRL_KEYWRAP_JWT_KEY_PREPUBLISH",
+  x509KeyLifetime: "SPIRL_KEYWRAP_X509_KEY_LIFETIME",
+  x509KeyPrePublish: "SPIRL_KEYWRAP_X509_KEY_PREPUBLISH",
+  jwtSvidTtl: "SPIRL_KEYWRAP_JWT_SVID_TTL",
+  x509SvidTtl: "SPIRL_KEYWRAP_X509_SVID_TTL",
+  rotationCheck: "SPIRL_KEYWRAP_ROTATION_CHECK_INTERVAL",
   logFormat: "SPIRL_KEYWRAP_LOG_FORMAT",
 } as const;
 
@@ -27,6 +34,24 @@ const defaults = {
   listen: "0.0.0.0:8443",
   tokenAudience: "spirl-trust-domain-server",
   timeout: "60s",
+  jwtKeyLifetime: "7d",
+  jwtKeyPrePublish: "1d",
+  x509KeyLifetime: "30d",
+  x509KeyPrePublish: "3d",
+  jwtSvidTtl: "5m",
+  x509SvidTtl: "1h",
+  rotationCheck: "30s",
+} as const;
+
+/** Flag of each duration setting, with its variable and default (same key in envOf and defaults). */
+const durationFlags = {
+  "jwt-key-lifetime": "jwtKeyLifetime",
+  "jwt-key-prepublish": "jwtKeyPrePublish",
+  "x509-key-lifetime": "x509KeyLifetime",
+  "x509-key-prepublish": "x509KeyPrePublish",
+  "jwt-svid-ttl": "jwtSvidTtl",
+  "x509-svid-ttl": "x509SvidTtl",
+  "rotation-check-interval": "rotationCheck",
 } as const;
 
 const help = `Usage: spirl-keywrap server --trust-domain TD [--namespace NS] [--listen HOST:PORT]
@@ -58,6 +83,17 @@ Options (each also read from the environment; a flag wins):
   --key-name NAME          ${configSources.keyName.env}
   --key-version VERSION    ${configSources.keyVersion.env} (empty: the latest version)
   --timeout DURATION       ${envOf.timeout}: budget of the preflight checks (default ${defaults.timeout})
+  --jwt-key-lifetime D     ${envOf.jwtKeyLifetime}: life of a JWT-SVID signing key (default ${defaults.jwtKeyLifetime})
+  --jwt-key-prepublish D   ${envOf.jwtKeyPrePublish}: the next one is in the bundle this long before it
+                           signs (default ${defaults.jwtKeyPrePublish})
+  --x509-key-lifetime D    ${envOf.x509KeyLifetime}: life of an X509-SVID CA key (default ${defaults.x509KeyLifetime})
+  --x509-key-prepublish D  ${envOf.x509KeyPrePublish} (default ${defaults.x509KeyPrePublish})
+  --jwt-svid-ttl D         ${envOf.jwtSvidTtl}: JWT-SVID lifetime (default ${defaults.jwtSvidTtl})
+  --x509-svid-ttl D        ${envOf.x509SvidTtl}: X509-SVID lifetime (default ${defaults.x509SvidTtl})
+  --rotation-check-interval D
+                           ${envOf.rotationCheck}: how often key rotation is checked (default ${defaults.rotationCheck})
+  Durations: a whole number with s, m, h or d (90s, 12h, 7d). A key lives longer than its
+  pre-publication plus the SVID lifetime: it is replaced that long before it expires.
   --log-format FORMAT      ${envOf.logFormat}: text (default) or json
   -h, --help               Show this help
 KUBECONFIG, else the in-cluster service account, says where the API server is.
@@ -84,9 +120,28 @@ function parse(argv: readonly string[]) {
       "key-version": { type: "string" },
       timeout: { type: "string" },
       "log-format": { type: "string" },
+      "jwt-key-lifetime": { type: "string" },
+      "jwt-key-prepublish": { type: "string" },
+      "x509-key-lifetime": { type: "string" },
+      "x509-key-prepublish": { type: "string" },
+      "jwt-svid-ttl": { type: "string" },
+      "x509-svid-ttl": { type: "string" },
+      "rotation-check-interval": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+}
+
+const durationUnits: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `90s`, `12h`, `7d`, ... to whole seconds; throws a one-line RangeError naming the setting. */
+export function parseDurationSeconds(value: string, source: string): number {
+  const match = /^([1-9][0-9]{0,5})([smhd])$/.exec(value);
+  if (match === null)
+    throw new RangeError(
+      `${source}: expected a duration such as 90s, 12h or 7d; got ${JSON.stringify(printable(value))}`,
+    );
+  return Number(match[1]) * (durationUnits[match[2] ?? "s"] ?? 1);
 }
 
 /** `HOST:PORT` (IPv6 in brackets); throws a one-line RangeError naming the flag. */
@@ -123,6 +178,29 @@ function settingsOf(values: ReturnType<typeof parse>["values"], env: NodeJS.Proc
       "give --tls-cert-file and --tls-key-file (a serving certificate), --dev-self-signed-tls, or --insecure-http",
     );
   const listenSource = values.listen === undefined ? envOf.listen : "--listen";
+  const seconds = {} as Record<(typeof durationFlags)[keyof typeof durationFlags], number>;
+  for (const [flag, key] of Object.entries(durationFlags) as [
+    keyof typeof durationFlags,
+    keyof typeof seconds,
+  ][]) {
+    const given = values[flag] as string | undefined;
+    try {
+      seconds[key] = parseDurationSeconds(
+        pick(given, envOf[key]) ?? defaults[key],
+        given === undefined ? envOf[key] : `--${flag}`,
+      );
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  for (const [use, lifetime, prePublish, ttl] of [
+    ["jwt", seconds.jwtKeyLifetime, seconds.jwtKeyPrePublish, seconds.jwtSvidTtl],
+    ["x509", seconds.x509KeyLifetime, seconds.x509KeyPrePublish, seconds.x509SvidTtl],
+  ] as const)
+    if (lifetime <= prePublish + ttl)
+      throw new UsageError(
+        `--${use}-key-lifetime (${lifetime}s) must be longer than --${use}-key-prepublish plus --${use}-svid-ttl (${prePublish + ttl}s)`,
+      );
   let listen: { host: string; port: number };
   let timeoutMs: number;
   try {
@@ -144,6 +222,17 @@ function settingsOf(values: ReturnType<typeof parse>["values"], env: NodeJS.Proc
     ...(selfSigned && { tls: { selfSigned: true as const } }),
     insecureHttp,
     timeoutMs,
+    rotation: {
+      policy: {
+        "jwt-svid": { lifetimeSeconds: seconds.jwtKeyLifetime, prePublishSeconds: seconds.jwtKeyPrePublish },
+        "x509-svid": {
+          lifetimeSeconds: seconds.x509KeyLifetime,
+          prePublishSeconds: seconds.x509KeyPrePublish,
+        },
+      },
+      checkIntervalMs: seconds.rotationCheck * 1000,
+    },
+    svidTtlSeconds: { jwt: seconds.jwtSvidTtl, x509: seconds.x509SvidTtl },
     format: format as LogFormat,
     hsm: {
       url: values.url ?? env[configSources.url.env],
@@ -209,6 +298,8 @@ export const serverCommand: Command = {
         ...(settings.tls !== undefined && { tls: settings.tls }),
         insecureHttp: settings.insecureHttp,
         preflightTimeoutMs: settings.timeoutMs,
+        rotation: settings.rotation,
+        server: { jwtTtlSeconds: settings.svidTtlSeconds.jwt, x509TtlSeconds: settings.svidTtlSeconds.x509 },
         env,
         onPreflightEvent: (event) => {
           // The preflight's own lines, as `spirl-keywrap preflight` prints them (its debug line left out).
@@ -231,6 +322,7 @@ export const serverCommand: Command = {
     }
     const keys = {
       clear: () => {
+        // Rotation stops with the watch: nothing writes or opens keys once shutdown begins.
         started.stopWatching();
         started.keys.clear();
       },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { managedHsmUrlPattern } from "./managed-hsm-url.ts";
+import { trustDomainPattern } from "./trust-domain.ts";
 import type { ValueMeta, ValueProblem } from "./value-meta.ts";
 
 // The one source of truth for the spirl-system chart values. values.schema.json, values.yaml, the README
@@ -150,6 +151,34 @@ function containerImage(what: string, repository: string) {
 
 const dnsLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
+/** A whole number of seconds, minutes, hours or days, as `spirl-keywrap server` reads it. */
+function keyDuration(description: string, fallback: string) {
+  return z
+    .string()
+    .regex(/^[1-9][0-9]{0,5}[smhd]$/)
+    .meta(
+      meta({
+        description,
+        default: fallback,
+        "x-expected": "a duration such as 90s, 12h or 7d (a whole number with s, m, h or d)",
+        "x-problems": [whitespace],
+      }),
+    );
+}
+
+/** Lifetime and pre-publication of the keys of one use. */
+function keyRotation(what: string, lifetime: string, prePublish: string) {
+  return z
+    .strictObject({
+      lifetime: keyDuration(`Lifetime of one ${what}; it is replaced before it ends.`, lifetime),
+      prePublish: keyDuration(
+        `How long the next ${what} is in the bundle before it signs; make it longer than any relying party waits between bundle refreshes.`,
+        prePublish,
+      ),
+    })
+    .meta(meta({ description: `Rotation of the ${what}s.` }));
+}
+
 /** The values of the spirl-system chart, exactly as Helm hands them to the templates. */
 export const spirlSystemValues = z
   .strictObject({
@@ -189,7 +218,7 @@ export const spirlSystemValues = z
         ),
         trustDomain: z
           .string()
-          .regex(/^[a-z0-9._-]{0,255}$/)
+          .regex(trustDomainPattern)
           .meta(
             meta({
               description:
@@ -260,6 +289,17 @@ export const spirlSystemValues = z
         logFormat: z
           .enum(["text", "json"])
           .meta(meta({ description: "Log format of the server: text or json.", default: "text" })),
+        signingKeys: z
+          .strictObject({
+            jwtSvid: keyRotation("JWT-SVID signing key", "7d", "1d"),
+            x509Svid: keyRotation("X509-SVID CA key", "30d", "3d"),
+          })
+          .meta(
+            meta({
+              description:
+                "Signing-key rotation: the next key is published in the bundle prePublish before it signs; the old one stays published until its last SVID expires, then is deleted.",
+            }),
+          ),
         resources: z
           .strictObject({
             requests: resourceList("Resource requests.", { cpu: "100m", memory: "128Mi" }),

@@ -11,6 +11,14 @@ export {
   prepareSigningKeys,
 } from "./prepare-signing-keys.ts";
 export {
+  defaultRotationPolicy,
+  type KeyRotationPolicy,
+  type RotateSigningKeysOptions,
+  type RotationStep,
+  rotateSigningKeys,
+} from "./rotate-signing-keys.ts";
+export { type PeriodicTaskStats, type RunPeriodicallyOptions, runPeriodically } from "./run-periodically.ts";
+export {
   createServerLog,
   formatServerLogEvent,
   type ServerLog,

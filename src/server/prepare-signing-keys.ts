@@ -1,15 +1,9 @@
-import { createPublicKey } from "node:crypto";
 import { isEnvelopeError } from "../envelope/index.ts";
 import { labels, type OpenedKey, type SigningKeyRecord, type SigningKeyStore } from "../keystore/index.ts";
-import {
-  createCaCertificate,
-  type KeyUse,
-  keyUses,
-  MemorySigningKeySet,
-  type SvidSigningKey,
-} from "../svid/index.ts";
+import { type KeyUse, keyUses, MemorySigningKeySet, type SvidSigningKey } from "../svid/index.ts";
 import type { ServerLog } from "./server-log.ts";
 import { ServerStartError } from "./server-start-error.ts";
+import { storeNewSigningKey } from "./store-new-signing-key.ts";
 import { svidKeyOf } from "./svid-key-of.ts";
 
 /** Options of {@link prepareSigningKeys}. */
@@ -108,23 +102,15 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
     let next = ofUse.find(({ opened }) => opened.record.name === preparedRecord?.name);
     if (next === undefined) {
       const follows = newest(allRecords.filter((record) => record.spec.use === use))?.name;
-      const lifetime = options.lifetimeSeconds?.[use] ?? defaultLifetimeSeconds;
-      const notAfter = new Date(now.getTime() + lifetime * 1000);
       let result: Awaited<ReturnType<typeof store.createKey>>;
       try {
-        result = await store.createKey({
+        result = await storeNewSigningKey({
+          store,
+          trustDomain,
           use,
-          ...(follows !== undefined && { follows }),
+          follows,
           notBefore: now,
-          notAfter,
-          certify: ({ privateKey }) =>
-            createCaCertificate({
-              trustDomain,
-              privateKey,
-              publicKey: createPublicKey(privateKey),
-              notBefore: now,
-              notAfter,
-            }),
+          lifetimeSeconds: options.lifetimeSeconds?.[use] ?? defaultLifetimeSeconds,
         });
       } catch (error) {
         throw keysUnavailable(

@@ -1,6 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { SigningKeySet } from "../svid/index.ts";
 import type { HttpErrorCode } from "./http-error.ts";
+import type { PeriodicTaskStats } from "./run-periodically.ts";
+
+/** Background key work: the `task` label. */
+export type MaintenanceTask = "rotation" | "rewrap";
 
 /** What a request did: the `operation` label (a closed set). */
 export type Operation = "bundle" | "jwt_svid" | "x509_svid" | "healthz" | "readyz" | "metrics" | "other";
@@ -14,6 +18,8 @@ export interface ServerMetricsOptions {
   readonly keys: SigningKeySet;
   /** HSM requests by operation since start (from the key store's HSM client); default: none reported. */
   readonly hsmCalls?: () => Readonly<Record<string, number>>;
+  /** Failures of the background key work, by task; default: none reported. */
+  readonly maintenance?: () => Partial<Readonly<Record<MaintenanceTask, PeriodicTaskStats>>>;
   /** Adds Node's process metrics (memory, event loop lag). Default true. */
   readonly processMetrics?: boolean;
 }
@@ -76,6 +82,32 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       if (hsmCalls === undefined) return;
       this.reset();
       for (const [operation, count] of Object.entries(hsmCalls())) this.labels(operation).inc(count);
+    },
+  });
+  const maintenance = options.maintenance;
+  const byTask = function* () {
+    if (maintenance !== undefined)
+      for (const [task, stats] of Object.entries(maintenance()))
+        if (stats !== undefined) yield { task, stats };
+  };
+  new Counter({
+    name: "spirl_keywrap_key_maintenance_failures_total",
+    help: "Failed runs of the background key work (rotation, rewrap), by task; signing goes on with the keys held.",
+    labelNames: ["task"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { task, stats } of byTask()) this.labels(task).inc(stats.failures);
+    },
+  });
+  new Gauge({
+    name: "spirl_keywrap_key_maintenance_consecutive_failures",
+    help: "Failed runs since the last that succeeded, by task (0: healthy); alert when it stays above 0.",
+    labelNames: ["task"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { task, stats } of byTask()) this.labels(task).set(stats.consecutiveFailures);
     },
   });
   return {

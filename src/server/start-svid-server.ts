@@ -13,7 +13,7 @@ import { healthzHandler, readyzHandler } from "./health-handlers.ts";
 import { metricsHandler } from "./metrics-handler.ts";
 import { type Route, routeRequests } from "./route-request.ts";
 import type { ServerLog } from "./server-log.ts";
-import { createServerMetrics, type ServerMetrics } from "./server-metrics.ts";
+import { createServerMetrics, type ServerMetrics, type ServerMetricsOptions } from "./server-metrics.ts";
 import { jwtSvidHandler, x509SvidHandler } from "./svid-handlers.ts";
 import type { TokenReviewer } from "./token-reviewer.ts";
 
@@ -45,6 +45,8 @@ export interface SvidServerOptions {
   readonly isReady?: () => boolean;
   /** HSM requests by operation, for `/metrics`. Default: not reported. */
   readonly hsmCalls?: () => Readonly<Record<string, number>>;
+  /** Background key work's failures, for `/metrics`. Default: not reported. */
+  readonly maintenance?: ServerMetricsOptions["maintenance"];
   /** Node's process metrics in `/metrics`. Default true. */
   readonly processMetrics?: boolean;
   /** Where events go. Default: nowhere. */
@@ -79,6 +81,7 @@ export async function startSvidServer(options: SvidServerOptions): Promise<SvidS
     keys,
     ...(options.hsmCalls !== undefined && { hsmCalls: options.hsmCalls }),
     ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
+    ...(options.maintenance !== undefined && { maintenance: options.maintenance }),
   });
   const svid = {
     trustDomain,

@@ -10,11 +10,13 @@ import {
   runPreflight,
   validatePreflightConfig,
 } from "../preflight/index.ts";
-import { createSelfSignedServingCertificate, type MemorySigningKeySet } from "../svid/index.ts";
+import { createSelfSignedServingCertificate, type KeyUse, type MemorySigningKeySet } from "../svid/index.ts";
 import { cachedTokenReviewer } from "./cached-token-reviewer.ts";
 import { followSigningKeys } from "./follow-signing-keys.ts";
 import { kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
-import { type PrepareSigningKeysOptions, prepareSigningKeys } from "./prepare-signing-keys.ts";
+import { prepareSigningKeys } from "./prepare-signing-keys.ts";
+import { defaultRotationPolicy, type KeyRotationPolicy, rotateSigningKeys } from "./rotate-signing-keys.ts";
+import { type PeriodicTaskStats, runPeriodically } from "./run-periodically.ts";
 import type { ServerLog } from "./server-log.ts";
 import { ServerStartError } from "./server-start-error.ts";
 import { type SvidServer, type SvidServerOptions, startSvidServer } from "./start-svid-server.ts";
@@ -46,8 +48,13 @@ export interface TrustDomainServerOptions {
   /** The preflight's events (its start line first), formatted by the caller as the preflight command does. */
   readonly onPreflightEvent: (event: PreflightEvent) => void;
   readonly log: ServerLog;
-  /** Lifetime of generated keys per use, in seconds. */
-  readonly keyLifetimeSeconds?: PrepareSigningKeysOptions["lifetimeSeconds"];
+  /** Budget of the HSM calls for one key (retries included), in ms. Default: the store's (30 s). */
+  readonly hsmTimeoutMs?: number;
+  /** Signing-key rotation: lifetimes and pre-publication per use, how often it is checked (ms). */
+  readonly rotation?: {
+    readonly policy?: Partial<Readonly<Record<KeyUse, KeyRotationPolicy>>>;
+    readonly checkIntervalMs?: number;
+  };
   /** Passed to the HTTP server (TTLs, limits). */
   readonly server?: Pick<
     SvidServerOptions,
@@ -93,12 +100,17 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     trustDomain: options.trustDomain,
     kek: { url: config.url, name: config.keyName, version: config.keyVersion },
     hsm,
+    ...(options.hsmTimeoutMs !== undefined && { hsmTimeoutMs: options.hsmTimeoutMs }),
   });
+  const policy = { ...defaultRotationPolicy, ...options.rotation?.policy };
   const { keys, resourceVersion, names } = await prepareSigningKeys({
     store,
     trustDomain: options.trustDomain,
     log: options.log,
-    ...(options.keyLifetimeSeconds !== undefined && { lifetimeSeconds: options.keyLifetimeSeconds }),
+    lifetimeSeconds: {
+      "jwt-svid": policy["jwt-svid"].lifetimeSeconds,
+      "x509-svid": policy["x509-svid"].lifetimeSeconds,
+    },
   });
 
   let tls: { cert: string; key: string } | undefined;
@@ -126,6 +138,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
   const reviewer = cachedTokenReviewer(
     kubernetesTokenReviewer({ kubeConfig: options.kubeConfig, audience: options.tokenAudience }),
   );
+  let rotation: { stats(): PeriodicTaskStats } | undefined;
   try {
     const server = await startSvidServer({
       trustDomain: options.trustDomain,
@@ -135,18 +148,48 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
       ...(tls !== undefined && { tls }),
       ...(options.insecureHttp === true && { insecureHttp: true }),
       hsmCalls: () => hsm.stats().byOperation,
+      maintenance: () => ({ ...(rotation !== undefined && { rotation: rotation.stats() }) }),
       log: options.log,
       ...options.server,
     });
     const watching = new AbortController();
+    const held = new Map(names);
     followSigningKeys({
       store,
       keys,
       resourceVersion,
-      names: new Map(names),
+      names: held,
       trustDomain: options.trustDomain,
       log: options.log,
       signal: watching.signal,
+    });
+    const checkIntervalMs = options.rotation?.checkIntervalMs ?? 30_000;
+    rotation = runPeriodically({
+      run: async () => {
+        await rotateSigningKeys({
+          store,
+          trustDomain: options.trustDomain,
+          policy,
+          svidTtlSeconds: {
+            "jwt-svid": options.server?.jwtTtlSeconds ?? 300,
+            "x509-svid": options.server?.x509TtlSeconds ?? 3600,
+          },
+          keys,
+          names: held,
+          log: options.log,
+        });
+      },
+      intervalMs: checkIntervalMs,
+      maxBackoffMs: Math.max(checkIntervalMs, 300_000),
+      // Every HSM call has its own deadline inside the store; this bounds the whole pass.
+      deadlineMs: Math.max(checkIntervalMs, 120_000),
+      signal: watching.signal,
+      onFailure: (error, stats) =>
+        options.log({
+          level: "error",
+          msg: "signing-key rotation failed; signing goes on with the keys held, retrying with backoff",
+          fields: { error: String(error), consecutiveFailures: stats.consecutiveFailures },
+        }),
     });
     return { server, keys, hsm, stopWatching: () => watching.abort() };
   } catch (error) {

@@ -73,6 +73,7 @@ describe.each(helms)("Trust Domain Server wiring rendered by $name (Helm $major)
       "trustDomainServer.tokenAudience=tds-callers",
       "trustDomainServer.port=9443",
       "trustDomainServer.logFormat=json",
+      "trustDomainServer.signingKeys.x509Svid.prePublish=12h",
     );
     const container = server(docs);
     const [init] = podSpec(docs).initContainers ?? [];
@@ -93,7 +94,11 @@ describe.each(helms)("Trust Domain Server wiring rendered by $name (Helm $major)
         SPIRL_KEYWRAP_TOKEN_AUDIENCE: "tds-callers",
         SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: "60s",
         SPIRL_KEYWRAP_LOG_FORMAT: "json",
-        SPIRL_KEYWRAP_LEASE_NAME: "tds-spirl-system",
+        SPIRL_KEYWRAP_JWT_KEY_LIFETIME: "7d",
+      SPIRL_KEYWRAP_JWT_KEY_PREPUBLISH: "1d",
+      SPIRL_KEYWRAP_X509_KEY_LIFETIME: "30d",
+      SPIRL_KEYWRAP_X509_KEY_PREPUBLISH: "12h",
+      SPIRL_KEYWRAP_LEASE_NAME: "tds-spirl-system",
         SPIRL_KEYWRAP_DEV_SELF_SIGNED_TLS: "true",
       },
     );
@@ -154,7 +159,7 @@ describe.each(helms)("Trust Domain Server wiring rendered by $name (Helm $major)
       {
         apiGroups: ["keywrap.spirl.dev"],
         resources: ["signingkeys"],
-        verbs: ["get", "list", "watch", "create", "update", "patch"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
       },
       {
         apiGroups: ["keywrap.spirl.dev"],

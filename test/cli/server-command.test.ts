@@ -47,6 +47,16 @@ describe("spirl-keywrap server: settings", () => {
       /--dev-self-signed-tls, or --insecure-http/,
     ],
     [
+      "a key lifetime without a unit",
+      ["--trust-domain", "example.org", "--insecure-http", "--jwt-key-lifetime", "7"],
+      /--jwt-key-lifetime: expected a duration such as 90s, 12h or 7d; got "7"/,
+    ],
+    [
+      "a key that would be replaced before it is published",
+      ["--trust-domain", "example.org", "--insecure-http", "--x509-key-lifetime", "3d"],
+      /--x509-key-lifetime \(259200s\) must be longer than --x509-key-prepublish plus --x509-svid-ttl \(262800s\)/,
+    ],
+    [
       "a listen address without a port",
       ["--trust-domain", "example.org", "--insecure-http", "--listen", "0.0.0.0"],
       /--listen: expected HOST:PORT/,

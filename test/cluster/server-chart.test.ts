@@ -90,7 +90,7 @@ describe.each(helms)(
       const keys = { group: "keywrap.spirl.dev", resource: "signingkeys" };
       const lease = { group: "coordination.k8s.io", resource: "leases" };
       const granted: Access[] = [
-        ...["get", "list", "watch", "create", "update", "patch"].map((verb) => ({ ...keys, verb })),
+        ...["get", "list", "watch", "create", "update", "patch", "delete"].map((verb) => ({ ...keys, verb })),
         { ...keys, subresource: "status", verb: "update" },
         { ...lease, verb: "create" },
         { ...lease, verb: "get", name: "tds-spirl-system" },
@@ -98,7 +98,7 @@ describe.each(helms)(
         { group: "authentication.k8s.io", resource: "tokenreviews", verb: "create", namespace: "" },
       ];
       const refused: Access[] = [
-        { ...keys, verb: "delete" },
+        { ...keys, verb: "deletecollection" },
         { ...keys, verb: "list", namespace: "default" },
         { ...lease, verb: "update", name: "someone-elses-lease" },
         { ...lease, verb: "delete", name: "tds-spirl-system" },

@@ -23,7 +23,7 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- fail (printf "azure: is required; expected an object with keyVault; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v0 "trustDomainServer") }}
-{{- fail (printf "trustDomainServer: is required; expected an object with image, trustDomain, tokenAudience, replicas, port, tls, logFormat, resources; got nothing" ) }}
+{{- fail (printf "trustDomainServer: is required; expected an object with image, trustDomain, tokenAudience, replicas, port, tls, logFormat, signingKeys, resources; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v0 "preflight") }}
 {{- fail (printf "preflight: is required; expected an object with image, initContainer, hook, timeout, logFormat, resources; got nothing" ) }}
@@ -161,11 +161,11 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- if hasKey $v0 "trustDomainServer" }}
 {{- $v11 := index $v0 "trustDomainServer" }}
 {{- if not (kindIs "map" $v11) }}
-{{- fail (printf "trustDomainServer: must be an object; expected an object with image, trustDomain, tokenAudience, replicas, port, tls, logFormat, resources; got %s" (include "spirl-system.got" $v11)) }}
+{{- fail (printf "trustDomainServer: must be an object; expected an object with image, trustDomain, tokenAudience, replicas, port, tls, logFormat, signingKeys, resources; got %s" (include "spirl-system.got" $v11)) }}
 {{- else }}
 {{- range $v12, $_ := $v11 }}
-{{- if not (has $v12 (list "image" "trustDomain" "tokenAudience" "replicas" "port" "tls" "logFormat" "resources")) }}
-{{- fail (printf "trustDomainServer.%s: is not a known key; expected one of image, trustDomain, tokenAudience, replicas, port, tls, logFormat, resources; got %s" $v12 (printf "%q" $v12)) }}
+{{- if not (has $v12 (list "image" "trustDomain" "tokenAudience" "replicas" "port" "tls" "logFormat" "signingKeys" "resources")) }}
+{{- fail (printf "trustDomainServer.%s: is not a known key; expected one of image, trustDomain, tokenAudience, replicas, port, tls, logFormat, signingKeys, resources; got %s" $v12 (printf "%q" $v12)) }}
 {{- end }}
 {{- end }}
 {{- if not (hasKey $v11 "image") }}
@@ -188,6 +188,9 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- if not (hasKey $v11 "logFormat") }}
 {{- fail (printf "trustDomainServer.logFormat: is required; expected one of text, json; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v11 "signingKeys") }}
+{{- fail (printf "trustDomainServer.signingKeys: is required; expected an object with jwtSvid, x509Svid; got nothing" ) }}
 {{- end }}
 {{- if not (hasKey $v11 "resources") }}
 {{- fail (printf "trustDomainServer.resources: is required; expected an object with requests, limits; got nothing" ) }}
@@ -341,96 +344,194 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- fail (printf "trustDomainServer.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v25)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v11 "resources" }}
-{{- $v26 := index $v11 "resources" }}
+{{- if hasKey $v11 "signingKeys" }}
+{{- $v26 := index $v11 "signingKeys" }}
 {{- if not (kindIs "map" $v26) }}
-{{- fail (printf "trustDomainServer.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v26)) }}
+{{- fail (printf "trustDomainServer.signingKeys: must be an object; expected an object with jwtSvid, x509Svid; got %s" (include "spirl-system.got" $v26)) }}
 {{- else }}
 {{- range $v27, $_ := $v26 }}
-{{- if not (has $v27 (list "requests" "limits")) }}
-{{- fail (printf "trustDomainServer.resources.%s: is not a known key; expected one of requests, limits; got %s" $v27 (printf "%q" $v27)) }}
+{{- if not (has $v27 (list "jwtSvid" "x509Svid")) }}
+{{- fail (printf "trustDomainServer.signingKeys.%s: is not a known key; expected one of jwtSvid, x509Svid; got %s" $v27 (printf "%q" $v27)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v26 "requests" }}
-{{- $v28 := index $v26 "requests" }}
+{{- if not (hasKey $v26 "jwtSvid") }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid: is required; expected an object with lifetime, prePublish; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v26 "x509Svid") }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid: is required; expected an object with lifetime, prePublish; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v26 "jwtSvid" }}
+{{- $v28 := index $v26 "jwtSvid" }}
 {{- if not (kindIs "map" $v28) }}
-{{- fail (printf "trustDomainServer.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v28)) }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid: must be an object; expected an object with lifetime, prePublish; got %s" (include "spirl-system.got" $v28)) }}
 {{- else }}
 {{- range $v29, $_ := $v28 }}
-{{- if not (has $v29 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "trustDomainServer.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v29 (printf "%q" $v29)) }}
+{{- if not (has $v29 (list "lifetime" "prePublish")) }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.%s: is not a known key; expected one of lifetime, prePublish; got %s" $v29 (printf "%q" $v29)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v28 "cpu" }}
-{{- $v30 := index $v28 "cpu" }}
-{{- if not (or (kindIs "string" $v30) (has (kindOf $v30) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
-{{- else if and (kindIs "string" $v30) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v30)) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
-{{- else if and (not (kindIs "string" $v30)) (lt (float64 $v30) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v30)) }}
+{{- if not (hasKey $v28 "lifetime") }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.lifetime: is required; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v28 "prePublish") }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.prePublish: is required; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got nothing" ) }}
+{{- end }}
+{{- if hasKey $v28 "lifetime" }}
+{{- $v30 := index $v28 "lifetime" }}
+{{- if not (kindIs "string" $v30) }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.lifetime: must be a string; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v30)) }}
+{{- else if and (kindIs "string" $v30) (not (regexMatch "^[1-9][0-9]{0,5}[smhd]$" $v30)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v30) }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.lifetime: has leading or trailing whitespace; remove it; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v30)) }}
+{{- end }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.lifetime: has the wrong format; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v30)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v28 "memory" }}
-{{- $v31 := index $v28 "memory" }}
-{{- if not (or (kindIs "string" $v31) (has (kindOf $v31) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
-{{- else if and (kindIs "string" $v31) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v31)) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
-{{- else if and (not (kindIs "string" $v31)) (lt (float64 $v31) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v31)) }}
+{{- if hasKey $v28 "prePublish" }}
+{{- $v31 := index $v28 "prePublish" }}
+{{- if not (kindIs "string" $v31) }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.prePublish: must be a string; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v31)) }}
+{{- else if and (kindIs "string" $v31) (not (regexMatch "^[1-9][0-9]{0,5}[smhd]$" $v31)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v31) }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.prePublish: has leading or trailing whitespace; remove it; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v31)) }}
 {{- end }}
-{{- end }}
-{{- if hasKey $v28 "ephemeral-storage" }}
-{{- $v32 := index $v28 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v32) (has (kindOf $v32) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
-{{- else if and (kindIs "string" $v32) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v32)) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
-{{- else if and (not (kindIs "string" $v32)) (lt (float64 $v32) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v32)) }}
+{{- fail (printf "trustDomainServer.signingKeys.jwtSvid.prePublish: has the wrong format; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v31)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v26 "limits" }}
-{{- $v33 := index $v26 "limits" }}
-{{- if not (kindIs "map" $v33) }}
-{{- fail (printf "trustDomainServer.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v33)) }}
+{{- if hasKey $v26 "x509Svid" }}
+{{- $v32 := index $v26 "x509Svid" }}
+{{- if not (kindIs "map" $v32) }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid: must be an object; expected an object with lifetime, prePublish; got %s" (include "spirl-system.got" $v32)) }}
 {{- else }}
-{{- range $v34, $_ := $v33 }}
-{{- if not (has $v34 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "trustDomainServer.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v34 (printf "%q" $v34)) }}
+{{- range $v33, $_ := $v32 }}
+{{- if not (has $v33 (list "lifetime" "prePublish")) }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.%s: is not a known key; expected one of lifetime, prePublish; got %s" $v33 (printf "%q" $v33)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v33 "cpu" }}
-{{- $v35 := index $v33 "cpu" }}
-{{- if not (or (kindIs "string" $v35) (has (kindOf $v35) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v35)) }}
-{{- else if and (kindIs "string" $v35) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v35)) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v35)) }}
-{{- else if and (not (kindIs "string" $v35)) (lt (float64 $v35) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v35)) }}
+{{- if not (hasKey $v32 "lifetime") }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.lifetime: is required; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v32 "prePublish") }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.prePublish: is required; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got nothing" ) }}
+{{- end }}
+{{- if hasKey $v32 "lifetime" }}
+{{- $v34 := index $v32 "lifetime" }}
+{{- if not (kindIs "string" $v34) }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.lifetime: must be a string; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v34)) }}
+{{- else if and (kindIs "string" $v34) (not (regexMatch "^[1-9][0-9]{0,5}[smhd]$" $v34)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v34) }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.lifetime: has leading or trailing whitespace; remove it; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v34)) }}
+{{- end }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.lifetime: has the wrong format; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v34)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v33 "memory" }}
-{{- $v36 := index $v33 "memory" }}
-{{- if not (or (kindIs "string" $v36) (has (kindOf $v36) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v36)) }}
-{{- else if and (kindIs "string" $v36) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v36)) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v36)) }}
-{{- else if and (not (kindIs "string" $v36)) (lt (float64 $v36) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v36)) }}
+{{- if hasKey $v32 "prePublish" }}
+{{- $v35 := index $v32 "prePublish" }}
+{{- if not (kindIs "string" $v35) }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.prePublish: must be a string; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v35)) }}
+{{- else if and (kindIs "string" $v35) (not (regexMatch "^[1-9][0-9]{0,5}[smhd]$" $v35)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v35) }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.prePublish: has leading or trailing whitespace; remove it; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v35)) }}
+{{- end }}
+{{- fail (printf "trustDomainServer.signingKeys.x509Svid.prePublish: has the wrong format; expected a duration such as 90s, 12h or 7d (a whole number with s, m, h or d); got %s" (include "spirl-system.got" $v35)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v33 "ephemeral-storage" }}
-{{- $v37 := index $v33 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v37) (has (kindOf $v37) (list "float64" "int64" "int"))) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v37)) }}
-{{- else if and (kindIs "string" $v37) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v37)) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v37)) }}
-{{- else if and (not (kindIs "string" $v37)) (lt (float64 $v37) (float64 0)) }}
-{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v37)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v11 "resources" }}
+{{- $v36 := index $v11 "resources" }}
+{{- if not (kindIs "map" $v36) }}
+{{- fail (printf "trustDomainServer.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v36)) }}
+{{- else }}
+{{- range $v37, $_ := $v36 }}
+{{- if not (has $v37 (list "requests" "limits")) }}
+{{- fail (printf "trustDomainServer.resources.%s: is not a known key; expected one of requests, limits; got %s" $v37 (printf "%q" $v37)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v36 "requests" }}
+{{- $v38 := index $v36 "requests" }}
+{{- if not (kindIs "map" $v38) }}
+{{- fail (printf "trustDomainServer.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v38)) }}
+{{- else }}
+{{- range $v39, $_ := $v38 }}
+{{- if not (has $v39 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "trustDomainServer.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v39 (printf "%q" $v39)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v38 "cpu" }}
+{{- $v40 := index $v38 "cpu" }}
+{{- if not (or (kindIs "string" $v40) (has (kindOf $v40) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v40)) }}
+{{- else if and (kindIs "string" $v40) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v40)) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v40)) }}
+{{- else if and (not (kindIs "string" $v40)) (lt (float64 $v40) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v40)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v38 "memory" }}
+{{- $v41 := index $v38 "memory" }}
+{{- if not (or (kindIs "string" $v41) (has (kindOf $v41) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v41)) }}
+{{- else if and (kindIs "string" $v41) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v41)) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v41)) }}
+{{- else if and (not (kindIs "string" $v41)) (lt (float64 $v41) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v41)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v38 "ephemeral-storage" }}
+{{- $v42 := index $v38 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v42) (has (kindOf $v42) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v42)) }}
+{{- else if and (kindIs "string" $v42) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v42)) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v42)) }}
+{{- else if and (not (kindIs "string" $v42)) (lt (float64 $v42) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v42)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v36 "limits" }}
+{{- $v43 := index $v36 "limits" }}
+{{- if not (kindIs "map" $v43) }}
+{{- fail (printf "trustDomainServer.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v43)) }}
+{{- else }}
+{{- range $v44, $_ := $v43 }}
+{{- if not (has $v44 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "trustDomainServer.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v44 (printf "%q" $v44)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v43 "cpu" }}
+{{- $v45 := index $v43 "cpu" }}
+{{- if not (or (kindIs "string" $v45) (has (kindOf $v45) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v45)) }}
+{{- else if and (kindIs "string" $v45) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v45)) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v45)) }}
+{{- else if and (not (kindIs "string" $v45)) (lt (float64 $v45) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v45)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v43 "memory" }}
+{{- $v46 := index $v43 "memory" }}
+{{- if not (or (kindIs "string" $v46) (has (kindOf $v46) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v46)) }}
+{{- else if and (kindIs "string" $v46) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v46)) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v46)) }}
+{{- else if and (not (kindIs "string" $v46)) (lt (float64 $v46) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v46)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v43 "ephemeral-storage" }}
+{{- $v47 := index $v43 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v47) (has (kindOf $v47) (list "float64" "int64" "int"))) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v47)) }}
+{{- else if and (kindIs "string" $v47) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v47)) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v47)) }}
+{{- else if and (not (kindIs "string" $v47)) (lt (float64 $v47) (float64 0)) }}
+{{- fail (printf "trustDomainServer.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v47)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -440,253 +541,253 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- if hasKey $v0 "preflight" }}
-{{- $v38 := index $v0 "preflight" }}
-{{- if not (kindIs "map" $v38) }}
-{{- fail (printf "preflight: must be an object; expected an object with image, initContainer, hook, timeout, logFormat, resources; got %s" (include "spirl-system.got" $v38)) }}
-{{- else }}
-{{- range $v39, $_ := $v38 }}
-{{- if not (has $v39 (list "image" "initContainer" "hook" "timeout" "logFormat" "resources")) }}
-{{- fail (printf "preflight.%s: is not a known key; expected one of image, initContainer, hook, timeout, logFormat, resources; got %s" $v39 (printf "%q" $v39)) }}
-{{- end }}
-{{- end }}
-{{- if not (hasKey $v38 "image") }}
-{{- fail (printf "preflight.image: is required; expected an object with repository, tag, pullPolicy; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v38 "initContainer") }}
-{{- fail (printf "preflight.initContainer: is required; expected an object with enabled; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v38 "hook") }}
-{{- fail (printf "preflight.hook: is required; expected an object with enabled, activeDeadlineSeconds; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v38 "timeout") }}
-{{- fail (printf "preflight.timeout: is required; expected a number of seconds such as 60s (1s to 9999s); got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v38 "logFormat") }}
-{{- fail (printf "preflight.logFormat: is required; expected one of text, json; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v38 "resources") }}
-{{- fail (printf "preflight.resources: is required; expected an object with requests, limits; got nothing" ) }}
-{{- end }}
-{{- if hasKey $v38 "image" }}
-{{- $v40 := index $v38 "image" }}
-{{- if not (kindIs "map" $v40) }}
-{{- fail (printf "preflight.image: must be an object; expected an object with repository, tag, pullPolicy; got %s" (include "spirl-system.got" $v40)) }}
-{{- else }}
-{{- range $v41, $_ := $v40 }}
-{{- if not (has $v41 (list "repository" "tag" "pullPolicy")) }}
-{{- fail (printf "preflight.image.%s: is not a known key; expected one of repository, tag, pullPolicy; got %s" $v41 (printf "%q" $v41)) }}
-{{- end }}
-{{- end }}
-{{- if not (hasKey $v40 "repository") }}
-{{- fail (printf "preflight.image.repository: is required; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v40 "tag") }}
-{{- fail (printf "preflight.image.tag: is required; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got nothing" ) }}
-{{- end }}
-{{- if not (hasKey $v40 "pullPolicy") }}
-{{- fail (printf "preflight.image.pullPolicy: is required; expected one of Always, IfNotPresent, Never; got nothing" ) }}
-{{- end }}
-{{- if hasKey $v40 "repository" }}
-{{- $v42 := index $v40 "repository" }}
-{{- if not (kindIs "string" $v42) }}
-{{- fail (printf "preflight.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
-{{- else if and (kindIs "string" $v42) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v42)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v42) }}
-{{- fail (printf "preflight.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
-{{- end }}
-{{- if (regexMatch "^$" $v42) }}
-{{- fail (printf "preflight.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
-{{- end }}
-{{- fail (printf "preflight.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
-{{- else if and (kindIs "string" $v42) (gt (len $v42) 255) }}
-{{- fail (printf "preflight.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v42)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v40 "tag" }}
-{{- $v43 := index $v40 "tag" }}
-{{- if not (kindIs "string" $v43) }}
-{{- fail (printf "preflight.image.tag: must be a string; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v43)) }}
-{{- else if and (kindIs "string" $v43) (not (regexMatch "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$" $v43)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v43) }}
-{{- fail (printf "preflight.image.tag: has leading or trailing whitespace; remove it; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v43)) }}
-{{- end }}
-{{- fail (printf "preflight.image.tag: has the wrong format; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v43)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v40 "pullPolicy" }}
-{{- $v44 := index $v40 "pullPolicy" }}
-{{- if not (kindIs "string" $v44) }}
-{{- fail (printf "preflight.image.pullPolicy: must be a string; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v44)) }}
-{{- else if not (has $v44 (list "Always" "IfNotPresent" "Never")) }}
-{{- fail (printf "preflight.image.pullPolicy: is not one of the allowed values; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v44)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v38 "initContainer" }}
-{{- $v45 := index $v38 "initContainer" }}
-{{- if not (kindIs "map" $v45) }}
-{{- fail (printf "preflight.initContainer: must be an object; expected an object with enabled; got %s" (include "spirl-system.got" $v45)) }}
-{{- else }}
-{{- range $v46, $_ := $v45 }}
-{{- if not (has $v46 (list "enabled")) }}
-{{- fail (printf "preflight.initContainer.%s: is not a known key; expected one of enabled; got %s" $v46 (printf "%q" $v46)) }}
-{{- end }}
-{{- end }}
-{{- if not (hasKey $v45 "enabled") }}
-{{- fail (printf "preflight.initContainer.enabled: is required; expected a boolean; got nothing" ) }}
-{{- end }}
-{{- if hasKey $v45 "enabled" }}
-{{- $v47 := index $v45 "enabled" }}
-{{- if not (kindIs "bool" $v47) }}
-{{- fail (printf "preflight.initContainer.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v47)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v38 "hook" }}
-{{- $v48 := index $v38 "hook" }}
+{{- $v48 := index $v0 "preflight" }}
 {{- if not (kindIs "map" $v48) }}
-{{- fail (printf "preflight.hook: must be an object; expected an object with enabled, activeDeadlineSeconds; got %s" (include "spirl-system.got" $v48)) }}
+{{- fail (printf "preflight: must be an object; expected an object with image, initContainer, hook, timeout, logFormat, resources; got %s" (include "spirl-system.got" $v48)) }}
 {{- else }}
 {{- range $v49, $_ := $v48 }}
-{{- if not (has $v49 (list "enabled" "activeDeadlineSeconds")) }}
-{{- fail (printf "preflight.hook.%s: is not a known key; expected one of enabled, activeDeadlineSeconds; got %s" $v49 (printf "%q" $v49)) }}
+{{- if not (has $v49 (list "image" "initContainer" "hook" "timeout" "logFormat" "resources")) }}
+{{- fail (printf "preflight.%s: is not a known key; expected one of image, initContainer, hook, timeout, logFormat, resources; got %s" $v49 (printf "%q" $v49)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v48 "enabled") }}
+{{- if not (hasKey $v48 "image") }}
+{{- fail (printf "preflight.image: is required; expected an object with repository, tag, pullPolicy; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v48 "initContainer") }}
+{{- fail (printf "preflight.initContainer: is required; expected an object with enabled; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v48 "hook") }}
+{{- fail (printf "preflight.hook: is required; expected an object with enabled, activeDeadlineSeconds; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v48 "timeout") }}
+{{- fail (printf "preflight.timeout: is required; expected a number of seconds such as 60s (1s to 9999s); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v48 "logFormat") }}
+{{- fail (printf "preflight.logFormat: is required; expected one of text, json; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v48 "resources") }}
+{{- fail (printf "preflight.resources: is required; expected an object with requests, limits; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v48 "image" }}
+{{- $v50 := index $v48 "image" }}
+{{- if not (kindIs "map" $v50) }}
+{{- fail (printf "preflight.image: must be an object; expected an object with repository, tag, pullPolicy; got %s" (include "spirl-system.got" $v50)) }}
+{{- else }}
+{{- range $v51, $_ := $v50 }}
+{{- if not (has $v51 (list "repository" "tag" "pullPolicy")) }}
+{{- fail (printf "preflight.image.%s: is not a known key; expected one of repository, tag, pullPolicy; got %s" $v51 (printf "%q" $v51)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v50 "repository") }}
+{{- fail (printf "preflight.image.repository: is required; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v50 "tag") }}
+{{- fail (printf "preflight.image.tag: is required; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got nothing" ) }}
+{{- end }}
+{{- if not (hasKey $v50 "pullPolicy") }}
+{{- fail (printf "preflight.image.pullPolicy: is required; expected one of Always, IfNotPresent, Never; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v50 "repository" }}
+{{- $v52 := index $v50 "repository" }}
+{{- if not (kindIs "string" $v52) }}
+{{- fail (printf "preflight.image.repository: must be a string; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v52)) }}
+{{- else if and (kindIs "string" $v52) (not (regexMatch "^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$" $v52)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v52) }}
+{{- fail (printf "preflight.image.repository: has leading or trailing whitespace; remove it; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v52)) }}
+{{- end }}
+{{- if (regexMatch "^$" $v52) }}
+{{- fail (printf "preflight.image.repository: is not set; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v52)) }}
+{{- end }}
+{{- fail (printf "preflight.image.repository: has the wrong format; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v52)) }}
+{{- else if and (kindIs "string" $v52) (gt (len $v52) 255) }}
+{{- fail (printf "preflight.image.repository: is longer than 255 characters; expected an image repository such as ghcr.io/spirl/spirl-keywrap (no tag); got %s" (include "spirl-system.got" $v52)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v50 "tag" }}
+{{- $v53 := index $v50 "tag" }}
+{{- if not (kindIs "string" $v53) }}
+{{- fail (printf "preflight.image.tag: must be a string; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v53)) }}
+{{- else if and (kindIs "string" $v53) (not (regexMatch "^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$" $v53)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v53) }}
+{{- fail (printf "preflight.image.tag: has leading or trailing whitespace; remove it; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v53)) }}
+{{- end }}
+{{- fail (printf "preflight.image.tag: has the wrong format; expected an image tag (letters, digits, _ . -; at most 128 characters), or empty; got %s" (include "spirl-system.got" $v53)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v50 "pullPolicy" }}
+{{- $v54 := index $v50 "pullPolicy" }}
+{{- if not (kindIs "string" $v54) }}
+{{- fail (printf "preflight.image.pullPolicy: must be a string; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v54)) }}
+{{- else if not (has $v54 (list "Always" "IfNotPresent" "Never")) }}
+{{- fail (printf "preflight.image.pullPolicy: is not one of the allowed values; expected one of Always, IfNotPresent, Never; got %s" (include "spirl-system.got" $v54)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v48 "initContainer" }}
+{{- $v55 := index $v48 "initContainer" }}
+{{- if not (kindIs "map" $v55) }}
+{{- fail (printf "preflight.initContainer: must be an object; expected an object with enabled; got %s" (include "spirl-system.got" $v55)) }}
+{{- else }}
+{{- range $v56, $_ := $v55 }}
+{{- if not (has $v56 (list "enabled")) }}
+{{- fail (printf "preflight.initContainer.%s: is not a known key; expected one of enabled; got %s" $v56 (printf "%q" $v56)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v55 "enabled") }}
+{{- fail (printf "preflight.initContainer.enabled: is required; expected a boolean; got nothing" ) }}
+{{- end }}
+{{- if hasKey $v55 "enabled" }}
+{{- $v57 := index $v55 "enabled" }}
+{{- if not (kindIs "bool" $v57) }}
+{{- fail (printf "preflight.initContainer.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v57)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v48 "hook" }}
+{{- $v58 := index $v48 "hook" }}
+{{- if not (kindIs "map" $v58) }}
+{{- fail (printf "preflight.hook: must be an object; expected an object with enabled, activeDeadlineSeconds; got %s" (include "spirl-system.got" $v58)) }}
+{{- else }}
+{{- range $v59, $_ := $v58 }}
+{{- if not (has $v59 (list "enabled" "activeDeadlineSeconds")) }}
+{{- fail (printf "preflight.hook.%s: is not a known key; expected one of enabled, activeDeadlineSeconds; got %s" $v59 (printf "%q" $v59)) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $v58 "enabled") }}
 {{- fail (printf "preflight.hook.enabled: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v48 "activeDeadlineSeconds") }}
+{{- if not (hasKey $v58 "activeDeadlineSeconds") }}
 {{- fail (printf "preflight.hook.activeDeadlineSeconds: is required; expected an integer from 30 to 3600; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v48 "enabled" }}
-{{- $v50 := index $v48 "enabled" }}
-{{- if not (kindIs "bool" $v50) }}
-{{- fail (printf "preflight.hook.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v50)) }}
+{{- if hasKey $v58 "enabled" }}
+{{- $v60 := index $v58 "enabled" }}
+{{- if not (kindIs "bool" $v60) }}
+{{- fail (printf "preflight.hook.enabled: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v60)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v48 "activeDeadlineSeconds" }}
-{{- $v51 := index $v48 "activeDeadlineSeconds" }}
-{{- if not (and (has (kindOf $v51) (list "float64" "int64" "int")) (eq (float64 $v51) (floor $v51))) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be an integer; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v51)) }}
-{{- else if and (not (kindIs "string" $v51)) (lt (float64 $v51) (float64 30)) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at least 30; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v51)) }}
-{{- else if and (not (kindIs "string" $v51)) (gt (float64 $v51) (float64 3600)) }}
-{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at most 3600; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v51)) }}
+{{- if hasKey $v58 "activeDeadlineSeconds" }}
+{{- $v61 := index $v58 "activeDeadlineSeconds" }}
+{{- if not (and (has (kindOf $v61) (list "float64" "int64" "int")) (eq (float64 $v61) (floor $v61))) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be an integer; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v61)) }}
+{{- else if and (not (kindIs "string" $v61)) (lt (float64 $v61) (float64 30)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at least 30; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v61)) }}
+{{- else if and (not (kindIs "string" $v61)) (gt (float64 $v61) (float64 3600)) }}
+{{- fail (printf "preflight.hook.activeDeadlineSeconds: must be at most 3600; expected an integer from 30 to 3600; got %s" (include "spirl-system.got" $v61)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v38 "timeout" }}
-{{- $v52 := index $v38 "timeout" }}
-{{- if not (kindIs "string" $v52) }}
-{{- fail (printf "preflight.timeout: must be a string; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v52)) }}
-{{- else if and (kindIs "string" $v52) (not (regexMatch "^[1-9][0-9]{0,3}s$" $v52)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v52) }}
-{{- fail (printf "preflight.timeout: has leading or trailing whitespace; remove it; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v52)) }}
+{{- if hasKey $v48 "timeout" }}
+{{- $v62 := index $v48 "timeout" }}
+{{- if not (kindIs "string" $v62) }}
+{{- fail (printf "preflight.timeout: must be a string; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v62)) }}
+{{- else if and (kindIs "string" $v62) (not (regexMatch "^[1-9][0-9]{0,3}s$" $v62)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v62) }}
+{{- fail (printf "preflight.timeout: has leading or trailing whitespace; remove it; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v62)) }}
 {{- end }}
-{{- fail (printf "preflight.timeout: has the wrong format; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v52)) }}
-{{- end }}
-{{- end }}
-{{- if hasKey $v38 "logFormat" }}
-{{- $v53 := index $v38 "logFormat" }}
-{{- if not (kindIs "string" $v53) }}
-{{- fail (printf "preflight.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v53)) }}
-{{- else if not (has $v53 (list "text" "json")) }}
-{{- fail (printf "preflight.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v53)) }}
+{{- fail (printf "preflight.timeout: has the wrong format; expected a number of seconds such as 60s (1s to 9999s); got %s" (include "spirl-system.got" $v62)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v38 "resources" }}
-{{- $v54 := index $v38 "resources" }}
-{{- if not (kindIs "map" $v54) }}
-{{- fail (printf "preflight.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v54)) }}
+{{- if hasKey $v48 "logFormat" }}
+{{- $v63 := index $v48 "logFormat" }}
+{{- if not (kindIs "string" $v63) }}
+{{- fail (printf "preflight.logFormat: must be a string; expected one of text, json; got %s" (include "spirl-system.got" $v63)) }}
+{{- else if not (has $v63 (list "text" "json")) }}
+{{- fail (printf "preflight.logFormat: is not one of the allowed values; expected one of text, json; got %s" (include "spirl-system.got" $v63)) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $v48 "resources" }}
+{{- $v64 := index $v48 "resources" }}
+{{- if not (kindIs "map" $v64) }}
+{{- fail (printf "preflight.resources: must be an object; expected an object with requests, limits; got %s" (include "spirl-system.got" $v64)) }}
 {{- else }}
-{{- range $v55, $_ := $v54 }}
-{{- if not (has $v55 (list "requests" "limits")) }}
-{{- fail (printf "preflight.resources.%s: is not a known key; expected one of requests, limits; got %s" $v55 (printf "%q" $v55)) }}
+{{- range $v65, $_ := $v64 }}
+{{- if not (has $v65 (list "requests" "limits")) }}
+{{- fail (printf "preflight.resources.%s: is not a known key; expected one of requests, limits; got %s" $v65 (printf "%q" $v65)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v54 "requests" }}
-{{- $v56 := index $v54 "requests" }}
-{{- if not (kindIs "map" $v56) }}
-{{- fail (printf "preflight.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v56)) }}
+{{- if hasKey $v64 "requests" }}
+{{- $v66 := index $v64 "requests" }}
+{{- if not (kindIs "map" $v66) }}
+{{- fail (printf "preflight.resources.requests: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v66)) }}
 {{- else }}
-{{- range $v57, $_ := $v56 }}
-{{- if not (has $v57 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "preflight.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v57 (printf "%q" $v57)) }}
+{{- range $v67, $_ := $v66 }}
+{{- if not (has $v67 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "preflight.resources.requests.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v67 (printf "%q" $v67)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v56 "cpu" }}
-{{- $v58 := index $v56 "cpu" }}
-{{- if not (or (kindIs "string" $v58) (has (kindOf $v58) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
-{{- else if and (kindIs "string" $v58) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v58)) }}
-{{- fail (printf "preflight.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
-{{- else if and (not (kindIs "string" $v58)) (lt (float64 $v58) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v58)) }}
+{{- if hasKey $v66 "cpu" }}
+{{- $v68 := index $v66 "cpu" }}
+{{- if not (or (kindIs "string" $v68) (has (kindOf $v68) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v68)) }}
+{{- else if and (kindIs "string" $v68) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v68)) }}
+{{- fail (printf "preflight.resources.requests.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v68)) }}
+{{- else if and (not (kindIs "string" $v68)) (lt (float64 $v68) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v68)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v56 "memory" }}
-{{- $v59 := index $v56 "memory" }}
-{{- if not (or (kindIs "string" $v59) (has (kindOf $v59) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
-{{- else if and (kindIs "string" $v59) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v59)) }}
-{{- fail (printf "preflight.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
-{{- else if and (not (kindIs "string" $v59)) (lt (float64 $v59) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v59)) }}
+{{- if hasKey $v66 "memory" }}
+{{- $v69 := index $v66 "memory" }}
+{{- if not (or (kindIs "string" $v69) (has (kindOf $v69) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v69)) }}
+{{- else if and (kindIs "string" $v69) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v69)) }}
+{{- fail (printf "preflight.resources.requests.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v69)) }}
+{{- else if and (not (kindIs "string" $v69)) (lt (float64 $v69) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v69)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v56 "ephemeral-storage" }}
-{{- $v60 := index $v56 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v60) (has (kindOf $v60) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
-{{- else if and (kindIs "string" $v60) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v60)) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
-{{- else if and (not (kindIs "string" $v60)) (lt (float64 $v60) (float64 0)) }}
-{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v60)) }}
+{{- if hasKey $v66 "ephemeral-storage" }}
+{{- $v70 := index $v66 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v70) (has (kindOf $v70) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v70)) }}
+{{- else if and (kindIs "string" $v70) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v70)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v70)) }}
+{{- else if and (not (kindIs "string" $v70)) (lt (float64 $v70) (float64 0)) }}
+{{- fail (printf "preflight.resources.requests.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v70)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v54 "limits" }}
-{{- $v61 := index $v54 "limits" }}
-{{- if not (kindIs "map" $v61) }}
-{{- fail (printf "preflight.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v61)) }}
+{{- if hasKey $v64 "limits" }}
+{{- $v71 := index $v64 "limits" }}
+{{- if not (kindIs "map" $v71) }}
+{{- fail (printf "preflight.resources.limits: must be an object; expected an object with cpu, memory, ephemeral-storage; got %s" (include "spirl-system.got" $v71)) }}
 {{- else }}
-{{- range $v62, $_ := $v61 }}
-{{- if not (has $v62 (list "cpu" "memory" "ephemeral-storage")) }}
-{{- fail (printf "preflight.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v62 (printf "%q" $v62)) }}
+{{- range $v72, $_ := $v71 }}
+{{- if not (has $v72 (list "cpu" "memory" "ephemeral-storage")) }}
+{{- fail (printf "preflight.resources.limits.%s: is not a known key; expected one of cpu, memory, ephemeral-storage; got %s" $v72 (printf "%q" $v72)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v61 "cpu" }}
-{{- $v63 := index $v61 "cpu" }}
-{{- if not (or (kindIs "string" $v63) (has (kindOf $v63) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v63)) }}
-{{- else if and (kindIs "string" $v63) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v63)) }}
-{{- fail (printf "preflight.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v63)) }}
-{{- else if and (not (kindIs "string" $v63)) (lt (float64 $v63) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v63)) }}
+{{- if hasKey $v71 "cpu" }}
+{{- $v73 := index $v71 "cpu" }}
+{{- if not (or (kindIs "string" $v73) (has (kindOf $v73) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v73)) }}
+{{- else if and (kindIs "string" $v73) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v73)) }}
+{{- fail (printf "preflight.resources.limits.cpu: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v73)) }}
+{{- else if and (not (kindIs "string" $v73)) (lt (float64 $v73) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.cpu: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v73)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v61 "memory" }}
-{{- $v64 := index $v61 "memory" }}
-{{- if not (or (kindIs "string" $v64) (has (kindOf $v64) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v64)) }}
-{{- else if and (kindIs "string" $v64) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v64)) }}
-{{- fail (printf "preflight.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v64)) }}
-{{- else if and (not (kindIs "string" $v64)) (lt (float64 $v64) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v64)) }}
+{{- if hasKey $v71 "memory" }}
+{{- $v74 := index $v71 "memory" }}
+{{- if not (or (kindIs "string" $v74) (has (kindOf $v74) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.memory: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v74)) }}
+{{- else if and (kindIs "string" $v74) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v74)) }}
+{{- fail (printf "preflight.resources.limits.memory: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v74)) }}
+{{- else if and (not (kindIs "string" $v74)) (lt (float64 $v74) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.memory: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v74)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v61 "ephemeral-storage" }}
-{{- $v65 := index $v61 "ephemeral-storage" }}
-{{- if not (or (kindIs "string" $v65) (has (kindOf $v65) (list "float64" "int64" "int"))) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v65)) }}
-{{- else if and (kindIs "string" $v65) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v65)) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v65)) }}
-{{- else if and (not (kindIs "string" $v65)) (lt (float64 $v65) (float64 0)) }}
-{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v65)) }}
+{{- if hasKey $v71 "ephemeral-storage" }}
+{{- $v75 := index $v71 "ephemeral-storage" }}
+{{- if not (or (kindIs "string" $v75) (has (kindOf $v75) (list "float64" "int64" "int"))) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be a string or a number; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v75)) }}
+{{- else if and (kindIs "string" $v75) (not (regexMatch "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][-+]?[0-9]+)?$" $v75)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: has the wrong format; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v75)) }}
+{{- else if and (not (kindIs "string" $v75)) (lt (float64 $v75) (float64 0)) }}
+{{- fail (printf "preflight.resources.limits.ephemeral-storage: must be at least 0; expected a Kubernetes quantity such as 100m, 0.5, 128Mi or 1Gi; got %s" (include "spirl-system.got" $v75)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -696,77 +797,77 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- if hasKey $v0 "serviceAccount" }}
-{{- $v66 := index $v0 "serviceAccount" }}
-{{- if not (kindIs "map" $v66) }}
-{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v66)) }}
+{{- $v76 := index $v0 "serviceAccount" }}
+{{- if not (kindIs "map" $v76) }}
+{{- fail (printf "serviceAccount: must be an object; expected an object with create, name, annotations, workloadIdentity; got %s" (include "spirl-system.got" $v76)) }}
 {{- else }}
-{{- range $v67, $_ := $v66 }}
-{{- if not (has $v67 (list "create" "name" "annotations" "workloadIdentity")) }}
-{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v67 (printf "%q" $v67)) }}
+{{- range $v77, $_ := $v76 }}
+{{- if not (has $v77 (list "create" "name" "annotations" "workloadIdentity")) }}
+{{- fail (printf "serviceAccount.%s: is not a known key; expected one of create, name, annotations, workloadIdentity; got %s" $v77 (printf "%q" $v77)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v66 "create") }}
+{{- if not (hasKey $v76 "create") }}
 {{- fail (printf "serviceAccount.create: is required; expected a boolean; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v66 "name") }}
+{{- if not (hasKey $v76 "name") }}
 {{- fail (printf "serviceAccount.name: is required; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got nothing" ) }}
 {{- end }}
-{{- if not (hasKey $v66 "workloadIdentity") }}
+{{- if not (hasKey $v76 "workloadIdentity") }}
 {{- fail (printf "serviceAccount.workloadIdentity: is required; expected an object with clientId; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v66 "create" }}
-{{- $v68 := index $v66 "create" }}
-{{- if not (kindIs "bool" $v68) }}
-{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v68)) }}
+{{- if hasKey $v76 "create" }}
+{{- $v78 := index $v76 "create" }}
+{{- if not (kindIs "bool" $v78) }}
+{{- fail (printf "serviceAccount.create: must be a boolean; expected a boolean; got %s" (include "spirl-system.got" $v78)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v66 "name" }}
-{{- $v69 := index $v66 "name" }}
-{{- if not (kindIs "string" $v69) }}
-{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
-{{- else if and (kindIs "string" $v69) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v69)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v69) }}
-{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
+{{- if hasKey $v76 "name" }}
+{{- $v79 := index $v76 "name" }}
+{{- if not (kindIs "string" $v79) }}
+{{- fail (printf "serviceAccount.name: must be a string; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v79)) }}
+{{- else if and (kindIs "string" $v79) (not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$" $v79)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v79) }}
+{{- fail (printf "serviceAccount.name: has leading or trailing whitespace; remove it; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v79)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
-{{- else if and (kindIs "string" $v69) (gt (len $v69) 53) }}
-{{- fail (printf "serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v69)) }}
+{{- fail (printf "serviceAccount.name: has the wrong format; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v79)) }}
+{{- else if and (kindIs "string" $v79) (gt (len $v79) 53) }}
+{{- fail (printf "serviceAccount.name: is longer than 53 characters; expected a DNS subdomain name of at most 53 characters (lowercase letters, digits, - and .), or empty; got %s" (include "spirl-system.got" $v79)) }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v66 "annotations" }}
-{{- $v70 := index $v66 "annotations" }}
-{{- if not (kindIs "map" $v70) }}
-{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v70)) }}
+{{- if hasKey $v76 "annotations" }}
+{{- $v80 := index $v76 "annotations" }}
+{{- if not (kindIs "map" $v80) }}
+{{- fail (printf "serviceAccount.annotations: must be an object; expected a map of strings; got %s" (include "spirl-system.got" $v80)) }}
 {{- else }}
-{{- range $v71, $v72 := $v70 }}
-{{- if not (kindIs "string" $v72) }}
-{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v71 (include "spirl-system.got" $v72)) }}
+{{- range $v81, $v82 := $v80 }}
+{{- if not (kindIs "string" $v82) }}
+{{- fail (printf "serviceAccount.annotations.%s: must be a string; expected a string; got %s" $v81 (include "spirl-system.got" $v82)) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if hasKey $v66 "workloadIdentity" }}
-{{- $v73 := index $v66 "workloadIdentity" }}
-{{- if not (kindIs "map" $v73) }}
-{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v73)) }}
+{{- if hasKey $v76 "workloadIdentity" }}
+{{- $v83 := index $v76 "workloadIdentity" }}
+{{- if not (kindIs "map" $v83) }}
+{{- fail (printf "serviceAccount.workloadIdentity: must be an object; expected an object with clientId; got %s" (include "spirl-system.got" $v83)) }}
 {{- else }}
-{{- range $v74, $_ := $v73 }}
-{{- if not (has $v74 (list "clientId")) }}
-{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v74 (printf "%q" $v74)) }}
+{{- range $v84, $_ := $v83 }}
+{{- if not (has $v84 (list "clientId")) }}
+{{- fail (printf "serviceAccount.workloadIdentity.%s: is not a known key; expected one of clientId; got %s" $v84 (printf "%q" $v84)) }}
 {{- end }}
 {{- end }}
-{{- if not (hasKey $v73 "clientId") }}
+{{- if not (hasKey $v83 "clientId") }}
 {{- fail (printf "serviceAccount.workloadIdentity.clientId: is required; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got nothing" ) }}
 {{- end }}
-{{- if hasKey $v73 "clientId" }}
-{{- $v75 := index $v73 "clientId" }}
-{{- if not (kindIs "string" $v75) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v75)) }}
-{{- else if and (kindIs "string" $v75) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v75)) }}
-{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v75) }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v75)) }}
+{{- if hasKey $v83 "clientId" }}
+{{- $v85 := index $v83 "clientId" }}
+{{- if not (kindIs "string" $v85) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: must be a string; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v85)) }}
+{{- else if and (kindIs "string" $v85) (not (regexMatch "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$" $v85)) }}
+{{- if (regexMatch "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$" $v85) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has leading or trailing whitespace; remove it; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v85)) }}
 {{- end }}
-{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v75)) }}
+{{- fail (printf "serviceAccount.workloadIdentity.clientId: has the wrong format; expected a GUID such as 00000000-0000-0000-0000-000000000000, or empty; got %s" (include "spirl-system.got" $v85)) }}
 {{- end }}
 {{- end }}
 {{- end }}
