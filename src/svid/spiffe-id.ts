@@ -1,13 +1,15 @@
+import { trustDomainPattern } from "../config/trust-domain.ts";
 import { SvidError } from "./svid-error.ts";
 
 // The SPIFFE ID spec (§2.1, §2.2): a trust domain is lowercase letters, digits, dots, dashes and
-// underscores; a path segment may add uppercase letters, and is never empty, "." or "..".
-const trustDomainPattern = /^[a-z0-9._-]{1,255}$/;
+// underscores (src/config states that rule once); a path segment may add uppercase letters, and is never
+// empty, "." or "..".
 const segmentPattern = /^[A-Za-z0-9._-]+$/;
 
 /** The trust domain name, checked against the SPIFFE ID spec; throws `SPIFFE_ID_INVALID`. */
 export function parseTrustDomain(value: string): string {
-  if (!trustDomainPattern.test(value))
+  // The values allow empty as "not set"; a trust domain itself is never empty.
+  if (value === "" || !trustDomainPattern.test(value))
     throw new SvidError(
       `trust domain: expected lowercase letters, digits, '.', '-' or '_' (at most 255), got ${JSON.stringify(value.slice(0, 80))}`,
       { code: "SPIFFE_ID_INVALID" },
