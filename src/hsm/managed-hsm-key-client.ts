@@ -10,6 +10,7 @@ import { CallRecorder, type HsmCallStats } from "./call-recorder.ts";
 import { createDefaultCredential, recordTokens } from "./create-credential.ts";
 import { createDeadline, type Deadline } from "./deadline.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
+import { keepAliveAgent } from "./keep-alive-agent.ts";
 import { type KeyId, parseKeyId } from "./parse-key-id.ts";
 import { proxyFailurePolicy } from "./proxy-failure-policy.ts";
 import { type RetryPolicy, retryWithinDeadline } from "./retry-within-deadline.ts";
@@ -85,8 +86,12 @@ export class ManagedHsmKeyClient {
     this.#credential = recordTokens(options.credential ?? createDefaultCredential(), this.#recorder);
     this.#retry = options.retry ?? {};
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+    this.#vaultHost = new URL(options.vaultUrl).host.toLowerCase();
     this.#clientOptions = {
       retryOptions: { maxRetries: 0 },
+      // Shared by the key client and every crypto client: one connection (one tunnel, one TLS handshake)
+      // for all calls to this HSM instead of one per request.
+      agent: keepAliveAgent(new URL(options.vaultUrl).hostname, process.env),
       // The proxy check is outside the recorder, so a proxy's answer is still counted as a call.
       additionalPolicies: [
         { policy: proxyFailurePolicy(process.env), position: "perRetry" },
@@ -94,7 +99,6 @@ export class ManagedHsmKeyClient {
       ],
     };
     this.#keys = new KeyClient(options.vaultUrl, this.#credential, this.#clientOptions);
-    this.#vaultHost = new URL(options.vaultUrl).host.toLowerCase();
   }
 
   /** Calls, token requests and the latest request id so far. */
