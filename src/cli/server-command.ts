@@ -27,6 +27,7 @@ const envOf = {
   jwtSvidTtl: "SPIRL_KEYWRAP_JWT_SVID_TTL",
   x509SvidTtl: "SPIRL_KEYWRAP_X509_SVID_TTL",
   rotationCheck: "SPIRL_KEYWRAP_ROTATION_CHECK_INTERVAL",
+  kekCheck: "SPIRL_KEYWRAP_KEK_CHECK_INTERVAL",
   logFormat: "SPIRL_KEYWRAP_LOG_FORMAT",
 } as const;
 
@@ -41,6 +42,7 @@ const defaults = {
   jwtSvidTtl: "5m",
   x509SvidTtl: "1h",
   rotationCheck: "30s",
+  kekCheck: "1h",
 } as const;
 
 /** Flag of each duration setting, with its variable and default (same key in envOf and defaults). */
@@ -52,6 +54,7 @@ const durationFlags = {
   "jwt-svid-ttl": "jwtSvidTtl",
   "x509-svid-ttl": "x509SvidTtl",
   "rotation-check-interval": "rotationCheck",
+  "kek-check-interval": "kekCheck",
 } as const;
 
 const help = `Usage: spirl-keywrap server --trust-domain TD [--namespace NS] [--listen HOST:PORT]
@@ -92,6 +95,8 @@ Options (each also read from the environment; a flag wins):
   --x509-svid-ttl D        ${envOf.x509SvidTtl}: X509-SVID lifetime (default ${defaults.x509SvidTtl})
   --rotation-check-interval D
                            ${envOf.rotationCheck}: how often key rotation is checked (default ${defaults.rotationCheck})
+  --kek-check-interval D   ${envOf.kekCheck}: how often the HSM key's latest version is read (one getKey)
+                           to rewrap the envelopes onto it (default ${defaults.kekCheck}; pinned: at start only)
   Durations: a whole number with s, m, h or d (90s, 12h, 7d). A key lives longer than its
   pre-publication plus the SVID lifetime: it is replaced that long before it expires.
   --log-format FORMAT      ${envOf.logFormat}: text (default) or json
@@ -127,6 +132,7 @@ function parse(argv: readonly string[]) {
       "jwt-svid-ttl": { type: "string" },
       "x509-svid-ttl": { type: "string" },
       "rotation-check-interval": { type: "string" },
+      "kek-check-interval": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -233,6 +239,7 @@ function settingsOf(values: ReturnType<typeof parse>["values"], env: NodeJS.Proc
       checkIntervalMs: seconds.rotationCheck * 1000,
     },
     svidTtlSeconds: { jwt: seconds.jwtSvidTtl, x509: seconds.x509SvidTtl },
+    kekCheckIntervalMs: seconds.kekCheck * 1000,
     format: format as LogFormat,
     hsm: {
       url: values.url ?? env[configSources.url.env],
@@ -299,6 +306,7 @@ export const serverCommand: Command = {
         insecureHttp: settings.insecureHttp,
         preflightTimeoutMs: settings.timeoutMs,
         rotation: settings.rotation,
+        kekCheckIntervalMs: settings.kekCheckIntervalMs,
         server: { jwtTtlSeconds: settings.svidTtlSeconds.jwt, x509TtlSeconds: settings.svidTtlSeconds.x509 },
         env,
         onPreflightEvent: (event) => {

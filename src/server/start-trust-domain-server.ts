@@ -55,6 +55,11 @@ export interface TrustDomainServerOptions {
     readonly policy?: Partial<Readonly<Record<KeyUse, KeyRotationPolicy>>>;
     readonly checkIntervalMs?: number;
   };
+  /**
+   * How often the HSM key's latest version is read (one `getKey`, no cryptography), in ms, to rewrap the
+   * envelopes onto a new version. Default one hour. With a pinned version, only once, at start.
+   */
+  readonly kekCheckIntervalMs?: number;
   /** Passed to the HTTP server (TTLs, limits). */
   readonly server?: Pick<
     SvidServerOptions,
@@ -139,6 +144,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     kubernetesTokenReviewer({ kubeConfig: options.kubeConfig, audience: options.tokenAudience }),
   );
   let rotation: { stats(): PeriodicTaskStats } | undefined;
+  let rewrap: { stats(): PeriodicTaskStats } | undefined;
   try {
     const server = await startSvidServer({
       trustDomain: options.trustDomain,
@@ -148,7 +154,10 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
       ...(tls !== undefined && { tls }),
       ...(options.insecureHttp === true && { insecureHttp: true }),
       hsmCalls: () => hsm.stats().byOperation,
-      maintenance: () => ({ ...(rotation !== undefined && { rotation: rotation.stats() }) }),
+      maintenance: () => ({
+        ...(rotation !== undefined && { rotation: rotation.stats() }),
+        ...(rewrap !== undefined && { rewrap: rewrap.stats() }),
+      }),
       log: options.log,
       ...options.server,
     });
@@ -188,6 +197,39 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
         options.log({
           level: "error",
           msg: "signing-key rotation failed; signing goes on with the keys held, retrying with backoff",
+          fields: { error: String(error), consecutiveFailures: stats.consecutiveFailures },
+        }),
+    });
+    // KEK rotation: new envelopes already use the target version (the store wraps with it); this moves
+    // the old ones. A pinned version never changes while running: one pass at start is all it needs.
+    const pinned = config.keyVersion !== undefined && config.keyVersion !== "";
+    const kekCheckIntervalMs = pinned ? 2 ** 31 - 1 : (options.kekCheckIntervalMs ?? 3_600_000);
+    rewrap = runPeriodically({
+      run: async () => {
+        const report = await store.rewrap();
+        const moved = report.records.filter((record) => record.outcome === "rewrapped");
+        const failed = report.records.filter((record) => record.outcome === "failed");
+        if (moved.length > 0)
+          options.log({
+            level: "info",
+            msg: "signing keys rewrapped onto the KEK version in use",
+            fields: { kekVersion: report.targetVersion, rewrapped: moved.length },
+          });
+        if (failed.length > 0)
+          throw new Error(
+            `${failed.length} SigningKey(s) not rewrapped onto KEK version ${report.targetVersion}: ${failed
+              .map((record) => `${record.name} (${record.error?.code ?? "failed"})`)
+              .join(", ")}`,
+          );
+      },
+      intervalMs: kekCheckIntervalMs,
+      maxBackoffMs: Math.min(kekCheckIntervalMs, 300_000),
+      deadlineMs: 600_000,
+      signal: watching.signal,
+      onFailure: (error, stats) =>
+        options.log({
+          level: "error",
+          msg: "rewrap onto the current KEK version failed; the keys still open with their recorded version",
           fields: { error: String(error), consecutiveFailures: stats.consecutiveFailures },
         }),
     });
