@@ -490,10 +490,11 @@ export class SigningKeyStore {
 
   /**
    * Rewraps every record not on the target KEK version: HSM-decrypt the DEK with the recorded version,
-   * HSM-encrypt it with the target, prove the new envelope opens, then replace with the resourceVersion
-   * precondition. Only that last step writes, atomically, so a kill at any step leaves the old or the new
-   * envelope, both openable. A 409 re-reads: a record another rewrap already moved counts as current;
-   * one still behind is rewrapped again from the fresh copy. Idempotent; bounded concurrency.
+   * HSM-encrypt it with the target, prove the new envelope opens, then merge-patch `spec.envelope` with the
+   * resourceVersion precondition (metadata such as finalizers stays). Only that last step writes,
+   * atomically, so a kill at any step leaves the old or the new envelope, both openable. A 409 re-reads: a
+   * record another rewrap already moved counts as current; one still behind is rewrapped again from the
+   * fresh copy; one deleted meanwhile is `gone`. Idempotent; bounded concurrency; one deadline for the run.
    */
   async rewrap(options: RewrapOptions = {}): Promise<RewrapReport> {
     const overall = this.#operationDeadline();
