@@ -14,6 +14,7 @@ import { keepAliveAgent } from "./keep-alive-agent.ts";
 import { type KeyId, parseKeyId } from "./parse-key-id.ts";
 import { proxyFailurePolicy } from "./proxy-failure-policy.ts";
 import { type RetryPolicy, retryWithinDeadline } from "./retry-within-deadline.ts";
+import { sharedChallengePolicy } from "./shared-challenge-policy.ts";
 
 /** Options of {@link ManagedHsmKeyClient}. */
 export interface ManagedHsmKeyClientOptions {
@@ -94,6 +95,8 @@ export class ManagedHsmKeyClient {
       agent: keepAliveAgent(new URL(options.vaultUrl).hostname, process.env),
       // The proxy check is outside the recorder, so a proxy's answer is still counted as a call.
       additionalPolicies: [
+        // First, so a replayed challenge is neither sent nor counted as a call.
+        { policy: sharedChallengePolicy(), position: "perRetry" },
         { policy: proxyFailurePolicy(process.env), position: "perRetry" },
         { policy: this.#recorder.policy, position: "perRetry" },
       ],

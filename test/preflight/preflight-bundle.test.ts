@@ -37,7 +37,7 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
       `Key wrapping via Azure Key Vault keyVaultURL=${url} keyName=bundle-key`,
     );
     expect(run.stdout).toContain(`keyVersion=${version}`);
-    expect(callCounts(run).hsmCalls).toBe(6);
+    expect(callCounts(run).hsmCalls).toBe(5);
   });
 
   // The bundle's own entry exits after the verdict too: a proxy that never answers CONNECT leaves a socket

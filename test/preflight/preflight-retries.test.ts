@@ -60,9 +60,9 @@ describe("preflight retries and fault classes", { timeout: 60_000 }, () => {
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
     // Exactly the minimum plus one request per transient failure.
-    expect(callCounts(run)).toMatchObject({ hsmCalls: 6 + 3, encrypt: 3, decrypt: 3, getKey: 1 });
+    expect(callCounts(run)).toMatchObject({ hsmCalls: 5 + 3, encrypt: 3, decrypt: 3, getKey: 1 });
     const counts = await requestCounts();
-    expect(counts.encrypt?.byStatus).toEqual({ "200": 1, "401": 1, "429": 2 });
+    expect(counts.encrypt?.byStatus).toEqual({ "200": 1, "429": 2 });
     expect(counts.decrypt?.byStatus).toEqual({ "200": 1, "400": 1, "503": 1 });
   });
 
@@ -78,7 +78,7 @@ describe("preflight retries and fault classes", { timeout: 60_000 }, () => {
     const run = await runPreflightCli(emulator, { keyName, env: { SPIRL_KEYWRAP_PREFLIGHT_TIMEOUT: "10s" } });
     expect(run.exitCode).toBe(0);
     // The reset happened (status 0: dropped without an answer), then the same encrypt succeeded.
-    expect((await requestCounts()).encrypt?.byStatus).toEqual({ "0": 1, "200": 1, "401": 1 });
+    expect((await requestCounts()).encrypt?.byStatus).toEqual({ "0": 1, "200": 1 });
     const lines = await logLines();
     expect(lines.indexOf("encrypt:0")).toBeLessThan(lines.indexOf("encrypt:200"));
     // The client saw one encrypt answer (its challenge is counted apart): the reset one never answered.
