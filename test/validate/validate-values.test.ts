@@ -11,6 +11,10 @@ const good = {
     port: 8443,
     tls: { secretName: "" },
     logFormat: "text",
+    signingKeys: {
+      jwtSvid: { lifetime: "7d", prePublish: "1d" },
+      x509Svid: { lifetime: "30d", prePublish: "3d" },
+    },
     resources: { requests: { cpu: "100m" } },
   },
   preflight: {
