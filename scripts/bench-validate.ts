@@ -1,5 +1,6 @@
 // `node scripts/bench-validate.ts [runs]`: a cold `spirl-keywrap validate` (a new Node process each run)
-// against `helm lint --strict` and `helm template` on the same chart and values. Prints the median and
+// against `helm lint --strict` and `helm template` on the same chart and values: the bin as it runs after
+// `npm run build` (the startup snapshot, built here first) and from source (no snapshot). Prints the median and
 // spread (min-max) of each, and ratios to helm lint; then the cost per MB of a generated 10 MB values file
 // against `helm template` on it. Needs the tools from `npm run tools`.
 import { spawnSync } from "node:child_process";
@@ -7,6 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildValidateSnapshot } from "./build-validate-snapshot.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const chart = `${root}charts/spirl-system`;
@@ -21,12 +23,21 @@ const validateAlone = [
    process.exitCode = await validateCommand.run(["-f", ${JSON.stringify(values)}], process);`,
 ];
 const compileCache = mkdtempSync(join(tmpdir(), "spirl-bench-cache-"));
+const snapshotDir = join(compileCache, "snapshot");
+await buildValidateSnapshot(snapshotDir);
 
 const subjects: { name: string; command: string; args: string[]; env?: Record<string, string> }[] = [
   {
     name: "spirl-keywrap validate",
     command: process.execPath,
-    args: [`${root}src/cli/main.ts`, "validate", "-f", values],
+    args: [`${root}src/cli/bin.js`, "validate", "-f", values],
+    env: { SPIRL_KEYWRAP_SNAPSHOT_DIR: snapshotDir },
+  },
+  {
+    name: "  from source",
+    command: process.execPath,
+    args: [`${root}src/cli/bin.js`, "validate", "-f", values],
+    env: { SPIRL_KEYWRAP_SNAPSHOT_DIR: join(compileCache, "none") },
   },
   { name: "validate command alone", command: process.execPath, args: validateAlone },
   {
@@ -96,7 +107,8 @@ const bigSubjects: (typeof subjects)[number][] = [
   {
     name: "spirl-keywrap validate",
     command: process.execPath,
-    args: [`${root}src/cli/main.ts`, "validate", "-f", bigFile],
+    args: [`${root}src/cli/bin.js`, "validate", "-f", bigFile],
+    env: { SPIRL_KEYWRAP_SNAPSHOT_DIR: snapshotDir },
   },
   { name: "helm template", command: `${root}.tools/bin/helm`, args: ["template", "t", chart, "-f", bigFile] },
 ];

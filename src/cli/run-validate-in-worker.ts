@@ -1,28 +1,13 @@
 import { Worker } from "node:worker_threads";
 import { ExitCode } from "./exit-code.ts";
+import type { ValidateJob, ValidateResult } from "./validate-job.ts";
 
-// `validate` runs in a worker thread for two limits the main thread cannot set on itself:
+// `validate` runs in a worker thread when its input needs two limits the main thread cannot set on itself
+// (run-validate.ts decides):
 // - a deep stack: go-yaml (Helm) reads up to 10000 nesting levels; the `yaml` package and the values walk
 //   recurse per level and overflow Node's default stack (~1 MB) near 800;
 // - a heap ceiling: input too big for it ends the worker with ERR_WORKER_OUT_OF_MEMORY, which becomes a
 //   one-line exit 2 instead of V8 aborting the whole process (exit 134).
-
-/** What the worker is asked to check. */
-export interface ValidateJob {
-  readonly valueFiles: readonly string[];
-  readonly set: readonly string[];
-  readonly setString: readonly string[];
-  readonly format: "text" | "json";
-  /** Standard input's bytes, read by the main thread when a `-f -` asks for them. */
-  readonly stdin?: Uint8Array;
-}
-
-/** What the worker answers. */
-export interface ValidateResult {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly exitCode: number;
-}
 
 /** Stack of the worker thread: 10000 nesting levels use about 30 MB. */
 export const validateStackMb = 256;

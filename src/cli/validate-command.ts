@@ -49,9 +49,9 @@ export const validateCommand: Command = {
     const stdin = valueFiles.some((file) => file.trim() === "-")
       ? await readAll(io.stdin ?? process.stdin)
       : undefined;
-    // The work (zod, yaml) loads in the worker only: `spirl-keywrap --help` and other commands never pay for it.
-    const { runValidateInWorker } = await import("./run-validate-in-worker.ts");
-    const result = await runValidateInWorker({
+    // The work (zod, yaml) loads here only: `spirl-keywrap --help` and other commands never pay for it.
+    const { runValidate } = await import("./run-validate.ts");
+    const result = await runValidate({
       valueFiles,
       set: options.set ?? [],
       setString: options["set-string"] ?? [],

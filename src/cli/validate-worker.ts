@@ -1,34 +1,7 @@
-// The thread `spirl-keywrap validate` does its work in (see run-validate-in-worker.ts): assembles and judges
-// the values, and posts back what to print and the exit code.
+// The thread `spirl-keywrap validate` does its work in when the main thread's stack or heap may not hold it
+// (see run-validate.ts): judges the values and posts back what to print and the exit code.
 import { parentPort, workerData } from "node:worker_threads";
-import { printable } from "../errors/index.ts";
-import { checkValues, formatFindingsJson, formatFindingsText } from "../validate/index.ts";
-import { isValuesError } from "../values/index.ts";
-import { ExitCode } from "./exit-code.ts";
-import type { ValidateJob, ValidateResult } from "./run-validate-in-worker.ts";
+import { judgeValues } from "./judge-values.ts";
+import type { ValidateJob } from "./validate-job.ts";
 
-const job = workerData as ValidateJob;
-let result: ValidateResult;
-try {
-  const findings = await checkValues({
-    valueFiles: job.valueFiles,
-    set: job.set,
-    setString: job.setString,
-    readStdin: async () => job.stdin ?? new Uint8Array(),
-  });
-  const stdout =
-    job.format === "json"
-      ? formatFindingsJson(findings)
-      : findings.length > 0
-        ? formatFindingsText(findings)
-        : "spirl-keywrap validate: the values are valid\n";
-  result = { stdout, stderr: "", exitCode: findings.length === 0 ? ExitCode.Ok : ExitCode.Invalid };
-} catch (error) {
-  if (!isValuesError(error)) throw error;
-  result = {
-    stdout: "",
-    stderr: `spirl-keywrap validate: ${printable(error.message)}\n`,
-    exitCode: ExitCode.Usage,
-  };
-}
-parentPort?.postMessage(result);
+parentPort?.postMessage(await judgeValues(workerData as ValidateJob));
