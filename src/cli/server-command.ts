@@ -28,6 +28,7 @@ const envOf = {
   x509SvidTtl: "SPIRL_KEYWRAP_X509_SVID_TTL",
   rotationCheck: "SPIRL_KEYWRAP_ROTATION_CHECK_INTERVAL",
   kekCheck: "SPIRL_KEYWRAP_KEK_CHECK_INTERVAL",
+  leaseName: "SPIRL_KEYWRAP_LEASE_NAME",
   logFormat: "SPIRL_KEYWRAP_LOG_FORMAT",
 } as const;
 
@@ -95,6 +96,8 @@ Options (each also read from the environment; a flag wins):
   --x509-svid-ttl D        ${envOf.x509SvidTtl}: X509-SVID lifetime (default ${defaults.x509SvidTtl})
   --rotation-check-interval D
                            ${envOf.rotationCheck}: how often key rotation is checked (default ${defaults.rotationCheck})
+  --lease-name NAME        ${envOf.leaseName}: only the holder of this Lease in the namespace rotates and
+                           rewraps (the chart sets it); unset: this replica does
   --kek-check-interval D   ${envOf.kekCheck}: how often the HSM key's latest version is read (one getKey)
                            to rewrap the envelopes onto it (default ${defaults.kekCheck}; pinned: at start only)
   Durations: a whole number with s, m, h or d (90s, 12h, 7d). A key lives longer than its
@@ -133,6 +136,7 @@ function parse(argv: readonly string[]) {
       "x509-svid-ttl": { type: "string" },
       "rotation-check-interval": { type: "string" },
       "kek-check-interval": { type: "string" },
+      "lease-name": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -240,6 +244,7 @@ function settingsOf(values: ReturnType<typeof parse>["values"], env: NodeJS.Proc
     },
     svidTtlSeconds: { jwt: seconds.jwtSvidTtl, x509: seconds.x509SvidTtl },
     kekCheckIntervalMs: seconds.kekCheck * 1000,
+    leaseName: pick(values["lease-name"], envOf.leaseName),
     format: format as LogFormat,
     hsm: {
       url: values.url ?? env[configSources.url.env],
@@ -307,6 +312,7 @@ export const serverCommand: Command = {
         preflightTimeoutMs: settings.timeoutMs,
         rotation: settings.rotation,
         kekCheckIntervalMs: settings.kekCheckIntervalMs,
+        ...(settings.leaseName !== undefined && { lease: { name: settings.leaseName } }),
         server: { jwtTtlSeconds: settings.svidTtlSeconds.jwt, x509TtlSeconds: settings.svidTtlSeconds.x509 },
         env,
         onPreflightEvent: (event) => {

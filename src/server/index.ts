@@ -3,6 +3,7 @@ export { authenticateCaller, bearerToken, type Caller } from "./authenticate-cal
 export { cachedTokenReviewer, type TokenReviewCacheOptions } from "./cached-token-reviewer.ts";
 export { type CloseOnSignalOptions, closeOnSignal } from "./close-on-signal.ts";
 export { type FollowSigningKeysOptions, followSigningKeys } from "./follow-signing-keys.ts";
+export { type HoldLeaseOptions, holdLease, type LeaseHolder } from "./hold-lease.ts";
 export { HttpError, type HttpErrorCode, httpErrorCodes, httpErrorStatus, isHttpError } from "./http-error.ts";
 export { type KubernetesTokenReviewerOptions, kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
 export {

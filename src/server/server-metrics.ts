@@ -18,6 +18,8 @@ export interface ServerMetricsOptions {
   readonly keys: SigningKeySet;
   /** HSM requests by operation since start (from the key store's HSM client); default: none reported. */
   readonly hsmCalls?: () => Readonly<Record<string, number>>;
+  /** Whether this replica holds the leader Lease (rotates and rewraps); default: not reported. */
+  readonly leader?: () => boolean;
   /** Failures of the background key work, by task; default: none reported. */
   readonly maintenance?: () => Partial<Readonly<Record<MaintenanceTask, PeriodicTaskStats>>>;
   /** Adds Node's process metrics (memory, event loop lag). Default true. */
@@ -110,6 +112,16 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       for (const { task, stats } of byTask()) this.labels(task).set(stats.consecutiveFailures);
     },
   });
+  const leader = options.leader;
+  if (leader !== undefined)
+    new Gauge({
+      name: "spirl_keywrap_leader",
+      help: "1 when this replica holds the leader Lease: it alone rotates and rewraps keys.",
+      registers: [registry],
+      collect() {
+        this.set(leader() ? 1 : 0);
+      },
+    });
   return {
     registry,
     observe(operation, outcome, code, seconds) {

@@ -45,6 +45,8 @@ export interface SvidServerOptions {
   readonly isReady?: () => boolean;
   /** HSM requests by operation, for `/metrics`. Default: not reported. */
   readonly hsmCalls?: () => Readonly<Record<string, number>>;
+  /** Whether this replica leads, for `/metrics`. Default: not reported. */
+  readonly leader?: ServerMetricsOptions["leader"];
   /** Background key work's failures, for `/metrics`. Default: not reported. */
   readonly maintenance?: ServerMetricsOptions["maintenance"];
   /** Node's process metrics in `/metrics`. Default true. */
@@ -82,6 +84,7 @@ export async function startSvidServer(options: SvidServerOptions): Promise<SvidS
     ...(options.hsmCalls !== undefined && { hsmCalls: options.hsmCalls }),
     ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
     ...(options.maintenance !== undefined && { maintenance: options.maintenance }),
+    ...(options.leader !== undefined && { leader: options.leader }),
   });
   const svid = {
     trustDomain,

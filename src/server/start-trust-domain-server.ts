@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { TokenCredential } from "@azure/identity";
@@ -13,6 +14,7 @@ import {
 import { createSelfSignedServingCertificate, type KeyUse, type MemorySigningKeySet } from "../svid/index.ts";
 import { cachedTokenReviewer } from "./cached-token-reviewer.ts";
 import { followSigningKeys } from "./follow-signing-keys.ts";
+import { type HoldLeaseOptions, holdLease } from "./hold-lease.ts";
 import { kubernetesTokenReviewer } from "./kubernetes-token-reviewer.ts";
 import { prepareSigningKeys } from "./prepare-signing-keys.ts";
 import { defaultRotationPolicy, type KeyRotationPolicy, rotateSigningKeys } from "./rotate-signing-keys.ts";
@@ -48,6 +50,13 @@ export interface TrustDomainServerOptions {
   /** The preflight's events (its start line first), formatted by the caller as the preflight command does. */
   readonly onPreflightEvent: (event: PreflightEvent) => void;
   readonly log: ServerLog;
+  /**
+   * Leader election: only the holder of this `coordination.k8s.io` Lease (in `namespace`) rotates keys and
+   * rewraps; every replica follows the SigningKeys and signs. Default: no lease, this replica does both.
+   */
+  readonly lease?: Omit<HoldLeaseOptions, "kubeConfig" | "namespace" | "signal" | "log" | "identity"> & {
+    readonly identity?: string;
+  };
   /** Budget of the HSM calls for one key (retries included), in ms. Default: the store's (30 s). */
   readonly hsmTimeoutMs?: number;
   /** Signing-key rotation: lifetimes and pre-publication per use, how often it is checked (ms). */
@@ -145,6 +154,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
   );
   let rotation: { stats(): PeriodicTaskStats } | undefined;
   let rewrap: { stats(): PeriodicTaskStats } | undefined;
+  let leader: (() => boolean) | undefined;
   try {
     const server = await startSvidServer({
       trustDomain: options.trustDomain,
@@ -154,6 +164,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
       ...(tls !== undefined && { tls }),
       ...(options.insecureHttp === true && { insecureHttp: true }),
       hsmCalls: () => hsm.stats().byOperation,
+      leader: () => leader?.() ?? false,
       maintenance: () => ({
         ...(rotation !== undefined && { rotation: rotation.stats() }),
         ...(rewrap !== undefined && { rewrap: rewrap.stats() }),
@@ -163,6 +174,19 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     });
     const watching = new AbortController();
     const held = new Map(names);
+    const lease =
+      options.lease === undefined
+        ? { isLeader: () => true }
+        : holdLease({
+            ...options.lease,
+            // The pod name, and a suffix: a restarted process is a new holder.
+            identity: options.lease.identity ?? `${hostname()}-${randomBytes(4).toString("hex")}`,
+            kubeConfig: options.kubeConfig,
+            namespace: options.namespace,
+            signal: watching.signal,
+            log: options.log,
+          });
+    leader = lease.isLeader;
     followSigningKeys({
       store,
       keys,
@@ -175,6 +199,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     const checkIntervalMs = options.rotation?.checkIntervalMs ?? 30_000;
     rotation = runPeriodically({
       run: async () => {
+        if (!lease.isLeader()) return;
         await rotateSigningKeys({
           store,
           trustDomain: options.trustDomain,
@@ -206,6 +231,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     const kekCheckIntervalMs = pinned ? 2 ** 31 - 1 : (options.kekCheckIntervalMs ?? 3_600_000);
     rewrap = runPeriodically({
       run: async () => {
+        if (!lease.isLeader()) return;
         const report = await store.rewrap();
         const moved = report.records.filter((record) => record.outcome === "rewrapped");
         const failed = report.records.filter((record) => record.outcome === "failed");

@@ -4,6 +4,7 @@
 // KEK: a new version in the HSM moves every envelope onto it in the background.
 import { X509Certificate } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CoordinationV1Api } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { importJWK, jwtVerify } from "jose";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -13,6 +14,7 @@ import {
   type KeyRotationPolicy,
   startTrustDomainServer,
   type TrustDomainServer,
+  type TrustDomainServerOptions,
 } from "../../src/server/index.ts";
 import type { KeyUse, SpiffeBundle } from "../../src/svid/index.ts";
 import { connectCluster } from "../helpers/local-cluster.ts";
@@ -37,7 +39,7 @@ afterAll(async () => {
 async function startServer(
   namespace: string,
   policy: Record<KeyUse, KeyRotationPolicy>,
-  kekCheckIntervalMs?: number,
+  extra: Partial<TrustDomainServerOptions> = {},
 ): Promise<{ server: TrustDomainServer; lines: string[] }> {
   const lines: string[] = [];
   const server = await startTrustDomainServer({
@@ -57,7 +59,7 @@ async function startServer(
       stderr: { write: (line: string) => lines.push(line) },
     }),
     rotation: { policy, checkIntervalMs: 200 },
-    ...(kekCheckIntervalMs !== undefined && { kekCheckIntervalMs }),
+    ...extra,
     // An HSM outage fails a pass in 3 s instead of the default 30 s of retries.
     hsmTimeoutMs: 3_000,
     server: { jwtTtlSeconds: 1, x509TtlSeconds: 2 },
@@ -269,7 +271,7 @@ describe("key rotation in a running server", { timeout: 120_000 }, () => {
 
   it("rewraps every envelope onto a new KEK version in the background, shown in /metrics; keys verify is clean", async () => {
     const namespace = await createNamespace(fixture.kubeConfig, "kek-rotation");
-    const { server } = await startServer(namespace, defaultRotationPolicy, 300);
+    const { server } = await startServer(namespace, defaultRotationPolicy, { kekCheckIntervalMs: 300 });
     const { url } = server.server;
     const store = fixture.store(namespace);
     const versions = async () =>
@@ -308,5 +310,67 @@ describe("key rotation in a running server", { timeout: 120_000 }, () => {
       code: 0,
       last: "2 opened, 0 failed",
     });
+  });
+
+  it("lets only the Lease holder rotate while the other replica loads its keys, and hands over when it stops", async () => {
+    const namespace = await createNamespace(fixture.kubeConfig, "leader");
+    const policy = {
+      "jwt-svid": { lifetimeSeconds: 6, prePublishSeconds: 3 },
+      "x509-svid": { lifetimeSeconds: 600, prePublishSeconds: 60 },
+    };
+    const lease = (identity: string) => ({
+      lease: { name: "tds-leader", identity, leaseDurationSeconds: 2, retryPeriodMs: 200 },
+      // A KEK check every 200 ms: one getKey per pass, so the HSM log shows who runs the passes.
+      kekCheckIntervalMs: 200,
+    });
+    const a = await startServer(namespace, policy, lease("replica-a"));
+    const b = await startServer(namespace, policy, lease("replica-b"));
+    const leaderOf = async () => ({
+      a: await metric(a.server.server.url, "spirl_keywrap_leader"),
+      b: await metric(b.server.server.url, "spirl_keywrap_leader"),
+    });
+    await eventually("one leader", async () => {
+      const { a: la, b: lb } = await leaderOf();
+      return la + lb === 1;
+    });
+    const first =
+      (await leaderOf()).a === 1
+        ? { leader: a, other: b, id: "replica-a", otherId: "replica-b" }
+        : { leader: b, other: a, id: "replica-b", otherId: "replica-a" };
+    const leases = fixture.kubeConfig.makeApiClient(CoordinationV1Api);
+    const holder = async () =>
+      (await leases.readNamespacedLease({ name: "tds-leader", namespace })).spec?.holderIdentity;
+    expect(await holder()).toBe(first.id);
+    const getKeys = (server: TrustDomainServer) => server.hsm.stats().byOperation.getKey ?? 0;
+    const before = { leader: getKeys(first.leader.server), other: getKeys(first.other.server) };
+
+    await eventually("the next JWT key", async () =>
+      (await fixture.store(namespace).list()).records.some((record) => record.name === "jwt-svid-2"),
+    );
+    // The follower loads it from the watch: it publishes the key the leader made.
+    await eventually("the follower publishing jwt-svid-2", async () => {
+      const bundle = (
+        await call(first.other.server.server.url, "GET", "/bundle")
+      ).json() as unknown as SpiffeBundle;
+      return bundle.keys.filter((key) => key.use === "jwt-svid").length === 2;
+    });
+    expect(first.leader.lines.join("")).toContain("next signing key stored and published");
+    expect(first.other.lines.join("")).not.toContain("next signing key stored");
+    expect(first.other.lines.join("")).toContain("signing key loaded");
+    // Only the leader ran key passes: the other replica asked the HSM for no key version meanwhile.
+    expect(getKeys(first.leader.server)).toBeGreaterThan(before.leader);
+    expect(getKeys(first.other.server)).toBe(before.other);
+
+    // The leader stops: it gives the lease up and the other replica takes over, and rotates.
+    first.leader.server.stopWatching();
+    await first.leader.server.server.close({ graceMs: 0 });
+    await eventually(
+      "the other replica leading",
+      async () => (await metric(first.other.server.server.url, "spirl_keywrap_leader")) === 1,
+    );
+    expect(await holder()).toBe(first.otherId);
+    await eventually("a rotation by the new leader", async () =>
+      first.other.lines.join("").includes("next signing key stored and published"),
+    );
   });
 });
