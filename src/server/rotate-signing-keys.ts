@@ -1,4 +1,8 @@
-import type { SigningKeyRecord, SigningKeyStore } from "../keystore/index.ts";
+import {
+  sequenceOf as keystoreSequenceOf,
+  type SigningKeyRecord,
+  type SigningKeyStore,
+} from "../keystore/index.ts";
 import { type KeyUse, keyUses, type MemorySigningKeySet } from "../svid/index.ts";
 import type { ServerLog } from "./server-log.ts";
 import { storeNewSigningKey } from "./store-new-signing-key.ts";
@@ -46,9 +50,9 @@ export interface RotationStep {
   readonly name: string;
 }
 
+/** A record's place in its use's order, by the keystore's one rule (0: not a name the store makes). */
 function sequenceOf(record: SigningKeyRecord): number {
-  const match = /-(\d+)$/.exec(record.name);
-  return match === null ? 0 : Number(match[1]);
+  return keystoreSequenceOf(record.name, record.spec.use) ?? 0;
 }
 
 /**
