@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 
 const dockerfile = await readFile(new URL("../../Dockerfile", import.meta.url), "utf8");
 const buildScript = await readFile(new URL("../../scripts/build-preflight.ts", import.meta.url), "utf8");
+const packageJson = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
+  scripts: Record<string, string>;
+};
 const stages = dockerfile.split(/^FROM /m).slice(1);
 const final = stages.at(-1) ?? "";
 
@@ -24,10 +27,20 @@ describe("Dockerfile", () => {
     expect(final).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/preflight\.mjs"\]$/m);
   });
 
-  it("copies what `npm run build` writes", () => {
+  it("copies every file the build stage's npm script runs", () => {
+    const script = /^RUN npm run ([\w:-]+)$/m.exec(stages[0] ?? "")?.[1];
+    expect(script).toBeDefined();
+    const command = packageJson.scripts[script ?? ""] ?? "";
+    const files = command.match(/scripts\/[\w./-]+\.ts/g) ?? [];
+    expect(files.length).toBeGreaterThan(0);
+    const copied = (stages[0] ?? "").match(/^COPY .*$/gm)?.join("\n") ?? "";
+    for (const file of files) expect(copied, `${script} runs ${file}`).toContain(file);
+  });
+
+  it("copies what `npm run build:bundles` writes", () => {
     expect(buildScript).toMatch(/new URL\(`\.\.\/dist\/\$\{name\}\.mjs`, import\.meta\.url\)/);
     expect(buildScript).toMatch(/\["preflight", buildPreflight\],\s*\["server", buildServer\]/);
     expect(buildScript).toContain('legalComments: "external"');
-    expect(stages[0]).toMatch(/^RUN npm run build$/m);
+    expect(stages[0]).toMatch(/^RUN npm run build:bundles$/m);
   });
 });
