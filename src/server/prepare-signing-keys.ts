@@ -35,6 +35,11 @@ function sequenceOf(record: SigningKeyRecord): number {
   return Number(record.labels[labels.sequence] ?? 0) || 0;
 }
 
+/** An envelope refusal that no retry changes; anything else (an HSM or API server failure) may pass. */
+function isPermanentRefusal(error: unknown): boolean {
+  return isEnvelopeError(error) && error.code !== "ENVELOPE_HSM_FAILED";
+}
+
 function keysUnavailable(what: string, error: unknown): ServerStartError {
   const reason = error instanceof Error ? error.message : String(error);
   return new ServerStartError(`${what}: ${reason}`, { code: "KEYS_UNAVAILABLE", cause: error });
@@ -67,6 +72,15 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
       msg: "signing key did not open; it is not used",
       fields: { resource: `${failure.record.namespace}/${failure.record.name}`, code: failure.error.code },
     });
+  // A key that failed to open for a passing reason (HSM busy or down, API server error) is still good:
+  // starting without it would create a successor while it stays active, and drop it from the bundle.
+  // Fail the start instead; the pod restarts and tries again.
+  const passing = loaded.failures.find(({ error }) => !isPermanentRefusal(error));
+  if (passing !== undefined)
+    throw keysUnavailable(
+      `SigningKey ${passing.record.namespace}/${passing.record.name} could not be opened (${passing.error.code}), try again`,
+      passing.error,
+    );
 
   const keys = new MemorySigningKeySet();
   const names = new Map<string, string>();
@@ -88,6 +102,20 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
     }
   }
 
+  // Best effort: the successor is already active, and rotation retires any older active key it finds.
+  const retire = async (previous: SigningKeyRecord) => {
+    const resource = `${previous.namespace}/${previous.name}`;
+    try {
+      await store.setState(previous.name, "retired", { from: "active" });
+      log({ level: "info", msg: "signing key retired", fields: { resource } });
+    } catch (error) {
+      log({
+        level: "error",
+        msg: "signing key could not be retired",
+        fields: { resource, error: String(error) },
+      });
+    }
+  };
   const created: string[] = [];
   const allRecords = [...loaded.keys, ...loaded.failures].map((entry) => entry.record);
   const newest = (records: readonly SigningKeyRecord[]) =>
@@ -145,6 +173,10 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
       msg: "signing key activated",
       fields: { resource: `${record.namespace}/${record.name}`, use },
     });
+    // The active keys it replaces (expired or refused) must not stay `active` beside it.
+    for (const previous of allRecords)
+      if (previous.spec.use === use && previous.state === "active" && previous.name !== record.name)
+        await retire(previous);
   }
   return { keys, resourceVersion: loaded.resourceVersion, created, names };
 }

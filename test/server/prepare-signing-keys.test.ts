@@ -1,7 +1,13 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { EnvelopeError } from "../../src/envelope/index.ts";
-import type { CreateKeyOptions, KeyState, OpenedKey, SigningKeyRecord } from "../../src/keystore/index.ts";
+import type {
+  CreateKeyOptions,
+  KeyState,
+  LoadFailure,
+  OpenedKey,
+  SigningKeyRecord,
+} from "../../src/keystore/index.ts";
 import { isServerStartError, prepareSigningKeys, type ServerLogEvent } from "../../src/server/index.ts";
 import { createCaCertificate, type KeyUse } from "../../src/svid/index.ts";
 
@@ -9,7 +15,10 @@ const trustDomain = "example.org";
 const hour = 3_600_000;
 
 /** An in-memory stand-in for the SigningKey store that records what was asked of it, in order. */
-function fakeStore(initial: OpenedKey[] = [], options: { loadError?: unknown } = {}) {
+function fakeStore(
+  initial: OpenedKey[] = [],
+  options: { loadError?: unknown; failures?: LoadFailure[] } = {},
+) {
   const opened = [...initial];
   const calls: string[] = [];
   const store = {
@@ -19,7 +28,7 @@ function fakeStore(initial: OpenedKey[] = [], options: { loadError?: unknown } =
     async loadAll() {
       calls.push("loadAll");
       if (options.loadError !== undefined) throw options.loadError;
-      return { keys: [...opened], failures: [], resourceVersion: "7" };
+      return { keys: [...opened], failures: options.failures ?? [], resourceVersion: "7" };
     },
     async createKey(create: CreateKeyOptions) {
       const sequence = create.follows === undefined ? 1 : Number(create.follows.split("-").at(-1)) + 1;
@@ -37,12 +46,21 @@ function fakeStore(initial: OpenedKey[] = [], options: { loadError?: unknown } =
     async setState(name: string, state: KeyState) {
       calls.push(`setState ${name} ${state}`);
       const index = opened.findIndex((entry) => entry.record.name === name);
+      if (index < 0) return { name, state } as unknown as SigningKeyRecord;
       const entry = opened[index] as OpenedKey;
       opened[index] = { ...entry, record: { ...entry.record, state } };
       return opened[index].record;
     },
   };
   return store;
+}
+
+/** A store holding an active x509-svid key, where jwt-svid-1 (active) failed to open with `error`. */
+async function storeWithFailedJwtKey(error: EnvelopeError) {
+  const failed = await openedKey("jwt-svid", 1, "active");
+  return fakeStore([await openedKey("x509-svid", 1, "active")], {
+    failures: [{ record: failed.record, error }],
+  });
 }
 
 /** An opened record as the store would hand it out. */
@@ -122,7 +140,12 @@ describe("prepareSigningKeys", () => {
       await openedKey("x509-svid", 1, "active"),
     ]);
     const { keys } = await prepareSigningKeys({ store, trustDomain, log: collect().log });
-    expect(store.calls).toEqual(["loadAll", "createKey jwt-svid-4", "setState jwt-svid-4 active"]);
+    expect(store.calls).toEqual([
+      "loadAll",
+      "createKey jwt-svid-4",
+      "setState jwt-svid-4 active",
+      "setState jwt-svid-3 retired",
+    ]);
     expect(keys.published().map((key) => key.keyId)).not.toContain("jwt-svid-3-id");
   });
 
@@ -135,7 +158,12 @@ describe("prepareSigningKeys", () => {
     const { log, events } = collect();
     const { keys } = await prepareSigningKeys({ store, trustDomain, log });
     expect(events.find((event) => event.level === "error")?.fields?.resource).toBe("keys/x509-svid-1");
-    expect(store.calls).toEqual(["loadAll", "createKey x509-svid-2", "setState x509-svid-2 active"]);
+    expect(store.calls).toEqual([
+      "loadAll",
+      "createKey x509-svid-2",
+      "setState x509-svid-2 active",
+      "setState x509-svid-1 retired",
+    ]);
     const bundleCas = keys.published().flatMap((key) => key.caCertificatePem ?? []);
     expect(bundleCas).not.toContain(other.record.spec.caCertificate);
     expect(bundleCas).toHaveLength(1);
@@ -155,5 +183,40 @@ describe("prepareSigningKeys", () => {
     expect(isServerStartError(error) && [error.code, error.exitCode]).toEqual(["PROVIDER_MISMATCH", 40]);
     expect((error as Error).message).toContain('"a", the configuration names "b"');
     expect(store.calls).toEqual(["loadAll"]);
+  });
+
+  it("fails the start, creating nothing, when a key did not open for a passing reason (HSM busy)", async () => {
+    const store = await storeWithFailedJwtKey(
+      new EnvelopeError("HSM decrypt failed: 429", { code: "ENVELOPE_HSM_FAILED" }),
+    );
+    const error = await prepareSigningKeys({ store, trustDomain, log: collect().log }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(isServerStartError(error) && [error.code, error.exitCode]).toEqual(["KEYS_UNAVAILABLE", 41]);
+    expect((error as Error).message).toContain("keys/jwt-svid-1");
+    expect(store.calls).toEqual(["loadAll"]);
+  });
+
+  it("retires the active key it replaces when that key was refused for good", async () => {
+    const store = await storeWithFailedJwtKey(
+      new EnvelopeError("wrappedDek: tag did not verify", { code: "ENVELOPE_AUTH_FAILED" }),
+    );
+    await prepareSigningKeys({ store, trustDomain, log: collect().log });
+    expect(store.calls).toEqual([
+      "loadAll",
+      "createKey jwt-svid-2",
+      "setState jwt-svid-2 active",
+      "setState jwt-svid-1 retired",
+    ]);
+  });
+
+  it("retires an expired active key once its successor is active", async () => {
+    const store = fakeStore([
+      await openedKey("jwt-svid", 3, "active", { notAfter: new Date(Date.now() - 1000) }),
+      await openedKey("x509-svid", 1, "active"),
+    ]);
+    await prepareSigningKeys({ store, trustDomain, log: collect().log });
+    expect(store.records()).toContainEqual(["jwt-svid-3", "retired"]);
+    expect(store.records().filter(([, state]) => state === "active")).toHaveLength(2);
   });
 });
