@@ -22,6 +22,8 @@ export const httpErrorStatus = {
   NOT_READY: 503,
   /** The API server did not answer the TokenReview. */
   TOKEN_REVIEW_UNAVAILABLE: 503,
+  /** Too many TokenReviews in flight: the caller may retry. */
+  TOKEN_REVIEW_BUSY: 503,
   /** The request did not finish within the server's per-request deadline. */
   DEADLINE_EXCEEDED: 503,
 } as const;

@@ -1,4 +1,6 @@
 import { AuthenticationV1Api, type KubeConfig } from "@kubernetes/client-node";
+// The object-parameter API takes observable middleware; the client's own small Observable is not re-exported.
+import { of } from "@kubernetes/client-node/dist/gen/rxjsStub.js";
 import { HttpError } from "./http-error.ts";
 import type { TokenReviewer, TokenReviewResult } from "./token-reviewer.ts";
 
@@ -19,16 +21,31 @@ export function kubernetesTokenReviewer(options: KubernetesTokenReviewerOptions)
   const api = options.kubeConfig.makeApiClient(AuthenticationV1Api);
   return {
     async review(token, signal): Promise<TokenReviewResult> {
-      const call = api.createTokenReview({
-        body: {
-          apiVersion: "authentication.k8s.io/v1",
-          kind: "TokenReview",
-          spec: { token, audiences: [options.audience] },
-        },
-      });
-      let review: Awaited<typeof call>;
+      let review: Awaited<ReturnType<typeof api.createTokenReview>>;
       try {
-        review = await abortable(call, signal);
+        review = await api.createTokenReview(
+          {
+            body: {
+              apiVersion: "authentication.k8s.io/v1",
+              kind: "TokenReview",
+              spec: { token, audiences: [options.audience] },
+            },
+          },
+          // The generated client takes no signal argument; a middleware hands it to the HTTP request, so
+          // an abort cancels the request itself, not only the wait for it.
+          {
+            middleware: [
+              {
+                pre: (context) => {
+                  context.setSignal(signal);
+                  return of(context);
+                },
+                post: (context) => of(context),
+              },
+            ],
+            middlewareMergeStrategy: "append",
+          },
+        );
       } catch (error) {
         // The client's error may quote the request body, which holds the token: keep it out of the message.
         throw new HttpError("TokenReview: the API server did not answer", {
@@ -44,23 +61,4 @@ export function kubernetesTokenReviewer(options: KubernetesTokenReviewerOptions)
         : { authenticated: false };
     },
   };
-}
-
-/** The promise, or a rejection once `signal` aborts (the generated client takes no signal). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

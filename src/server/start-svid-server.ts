@@ -33,6 +33,8 @@ export interface SvidServerOptions {
   readonly insecureHttp?: boolean;
   /** Largest request body in bytes. Default 64 KiB (a CSR is about 1 KiB). */
   readonly bodyLimitBytes?: number;
+  /** Open connections at most; beyond, a new one is dropped at once. Default 1,024. */
+  readonly maxConnections?: number;
   /** Deadline of every request in ms, token review included. Default 10,000. */
   readonly requestTimeoutMs?: number;
   /** JWT-SVID lifetime in seconds. Default 300 (the JWT-SVID spec asks for short-lived tokens). */
@@ -131,6 +133,8 @@ export async function startSvidServer(options: SvidServerOptions): Promise<SvidS
     options.tls === undefined
       ? createHttpServer(serverOptions, listener)
       : createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener);
+  // Bounds what a flood of clients can hold open (each request may wait on a TokenReview).
+  server.maxConnections = options.maxConnections ?? 1024;
   server.listen(options.listen?.port ?? 8443, options.listen?.host ?? "0.0.0.0");
   await once(server, "listening");
   const address = server.address() as AddressInfo;

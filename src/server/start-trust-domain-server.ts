@@ -151,6 +151,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
   }
   const reviewer = cachedTokenReviewer(
     kubernetesTokenReviewer({ kubeConfig: options.kubeConfig, audience: options.tokenAudience }),
+    { audience: options.tokenAudience },
   );
   let rotation: { stats(): PeriodicTaskStats } | undefined;
   let rewrap: { stats(): PeriodicTaskStats } | undefined;

@@ -49,7 +49,7 @@ describe("server callers through TokenReview on the API server", () => {
     server = await startSvidServer({
       trustDomain,
       keys: watched.keys,
-      reviewer: cachedTokenReviewer(kubernetesTokenReviewer({ kubeConfig, audience })),
+      reviewer: cachedTokenReviewer(kubernetesTokenReviewer({ kubeConfig, audience }), { audience }),
       insecureHttp: true,
       listen: { host: "127.0.0.1", port: 0 },
       processMetrics: false,

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
+import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -149,6 +151,23 @@ describe("startSvidServer: refusing", () => {
       body: { csr: 42 },
     });
     expect([answer.status, answer.json().error?.code]).toEqual([400, "CSR_INVALID"]);
+  });
+
+  it("drops a connection beyond maxConnections before it can send a request", async () => {
+    const { server } = await start({ maxConnections: 1 });
+    const { port } = new URL(server.url);
+    const held = connect(Number(port), "127.0.0.1");
+    await once(held, "connect");
+    // Once the server counts the first connection, the next one is closed without an answer.
+    await call(server.url, "GET", "/healthz").catch(() => undefined);
+    const extra = connect(Number(port), "127.0.0.1");
+    const received: Buffer[] = [];
+    extra.on("data", (chunk: Buffer) => received.push(chunk));
+    extra.on("error", () => {});
+    extra.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await once(extra, "close");
+    expect(Buffer.concat(received).toString()).toBe("");
+    held.destroy();
   });
 
   it("answers unknown paths 404 and wrong methods 405 with Allow", async () => {
