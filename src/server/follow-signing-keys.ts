@@ -9,6 +9,11 @@ export interface FollowSigningKeysOptions {
   readonly keys: MemorySigningKeySet;
   /** The resourceVersion of the list the keys were loaded from. */
   readonly resourceVersion: string;
+  /**
+   * The resourceVersion of each record as the keys now reflect it, by name (what the start wrote). The
+   * watch begins at the list's version, before the start's own writes: their older events are skipped.
+   */
+  readonly versions?: ReadonlyMap<string, string>;
   /** The resource name each held key was opened from, by key id (updated as keys come and go). */
   readonly names: Map<string, string>;
   readonly trustDomain: string;
@@ -29,7 +34,10 @@ export interface FollowSigningKeysOptions {
 export function followSigningKeys(options: FollowSigningKeysOptions): void {
   const { keys, log, names } = options;
   const now = options.now ?? (() => new Date());
+  const versions = new Map(options.versions);
   const apply = async (record: SigningKeyRecord) => {
+    if (isOlder(record.resourceVersion, versions.get(record.name))) return;
+    versions.set(record.name, record.resourceVersion);
     const { keyId } = record.spec;
     if (new Date(record.spec.notAfter) <= now()) {
       if (names.get(keyId) === record.name) drop(record);
@@ -72,7 +80,11 @@ export function followSigningKeys(options: FollowSigningKeysOptions): void {
     resourceVersion: options.resourceVersion,
     signal: options.signal,
     onEvent: (event) => {
-      if (event.type === "deleted") enqueue(async () => drop(event.record));
+      if (event.type === "deleted")
+        enqueue(async () => {
+          versions.delete(event.record.name);
+          drop(event.record);
+        });
       else if (event.type === "resynced")
         enqueue(async () => {
           const present = new Set(event.records.map((record) => record.name));
@@ -92,4 +104,14 @@ export function followSigningKeys(options: FollowSigningKeysOptions): void {
         fields: { error: String(error) },
       }),
   });
+}
+
+/**
+ * Whether `version` is older than or as old as `applied`. resourceVersions are opaque to clients in
+ * general, but for one object they are the store's (etcd's) increasing revision numbers; anything not
+ * numeric is never treated as older.
+ */
+function isOlder(version: string, applied: string | undefined): boolean {
+  if (applied === undefined || !/^\d+$/.test(version) || !/^\d+$/.test(applied)) return false;
+  return BigInt(version) <= BigInt(applied);
 }

@@ -27,6 +27,8 @@ export interface PreparedKeys {
   readonly created: readonly string[];
   /** The resource name each held key was opened from, by key id. */
   readonly names: ReadonlyMap<string, string>;
+  /** The resourceVersion of each record this start wrote (created, activated, retired), by name. */
+  readonly versions: ReadonlyMap<string, string>;
 }
 
 const defaultLifetimeSeconds = 7 * 86_400;
@@ -102,11 +104,13 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
     }
   }
 
+  const versions = new Map<string, string>();
   // Best effort: the successor is already active, and rotation retires any older active key it finds.
   const retire = async (previous: SigningKeyRecord) => {
     const resource = `${previous.namespace}/${previous.name}`;
     try {
-      await store.setState(previous.name, "retired", { from: "active" });
+      const retired = await store.setState(previous.name, "retired", { from: "active" });
+      versions.set(retired.name, retired.resourceVersion);
       log({ level: "info", msg: "signing key retired", fields: { resource } });
     } catch (error) {
       log({
@@ -163,6 +167,7 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
     const { record } = next.opened;
     try {
       const active = await store.setState(record.name, "active", { from: "prepared" });
+      versions.set(active.name, active.resourceVersion);
       keys.put(next.key, "active", { kekVersion: active.spec.envelope.kek.version });
       names.set(next.key.keyId, record.name);
     } catch (error) {
@@ -178,5 +183,5 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
       if (previous.spec.use === use && previous.state === "active" && previous.name !== record.name)
         await retire(previous);
   }
-  return { keys, resourceVersion: loaded.resourceVersion, created, names };
+  return { keys, resourceVersion: loaded.resourceVersion, created, names, versions };
 }

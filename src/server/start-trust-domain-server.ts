@@ -117,7 +117,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     ...(options.hsmTimeoutMs !== undefined && { hsmTimeoutMs: options.hsmTimeoutMs }),
   });
   const policy = { ...defaultRotationPolicy, ...options.rotation?.policy };
-  const { keys, resourceVersion, names } = await prepareSigningKeys({
+  const { keys, resourceVersion, names, versions } = await prepareSigningKeys({
     store,
     trustDomain: options.trustDomain,
     log: options.log,
@@ -192,6 +192,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
       store,
       keys,
       resourceVersion,
+      versions,
       names: held,
       trustDomain: options.trustDomain,
       log: options.log,

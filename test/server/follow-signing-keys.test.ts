@@ -4,11 +4,16 @@ import type { SigningKeyEvent, SigningKeyRecord } from "../../src/keystore/index
 import { followSigningKeys, type ServerLogEvent } from "../../src/server/index.ts";
 import { MemorySigningKeySet, type SvidSigningKey } from "../../src/svid/index.ts";
 
-function record(name: string, keyId: string, state: "prepared" | "active" | "retired"): SigningKeyRecord {
+function record(
+  name: string,
+  keyId: string,
+  state: "prepared" | "active" | "retired",
+  resourceVersion = "1",
+): SigningKeyRecord {
   return {
     name,
     namespace: "keys",
-    resourceVersion: "1",
+    resourceVersion,
     createdAt: undefined,
     labels: {},
     annotations: {},
@@ -26,7 +31,7 @@ function record(name: string, keyId: string, state: "prepared" | "active" | "ret
 }
 
 /** A watch the test drives, and an `open` that counts HSM round trips (refusing names it is told to). */
-function harness(refuse: readonly string[] = []) {
+function harness(refuse: readonly string[] = [], versions?: ReadonlyMap<string, string>) {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const held: SvidSigningKey = {
     keyId: "k1",
@@ -54,6 +59,7 @@ function harness(refuse: readonly string[] = []) {
     store,
     keys,
     resourceVersion: "5",
+    ...(versions !== undefined && { versions }),
     names: new Map([["k1", "jwt-svid-1"]]),
     trustDomain: "example.org",
     log: (event) => events.push(event),
@@ -76,8 +82,8 @@ describe("followSigningKeys", () => {
 
   it("opens a key that appears, once, and drops it when it is deleted", async () => {
     const h = harness();
-    h.emit({ type: "added", record: record("jwt-svid-2", "k2", "prepared") });
-    h.emit({ type: "modified", record: record("jwt-svid-2", "k2", "active") });
+    h.emit({ type: "added", record: record("jwt-svid-2", "k2", "prepared", "6") });
+    h.emit({ type: "modified", record: record("jwt-svid-2", "k2", "active", "7") });
     await h.settle();
     expect(h.opened).toEqual(["jwt-svid-2"]);
     expect(h.keys.active("jwt-svid")?.keyId).toBeDefined();
@@ -95,5 +101,18 @@ describe("followSigningKeys", () => {
     expect(h.opened).toEqual(["jwt-svid-9"]);
     expect(h.keys.active("jwt-svid")).toBe(h.held);
     expect(h.events.find((event) => event.level === "error")?.fields?.resource).toBe("keys/jwt-svid-9");
+  });
+
+  it("skips the replayed events of what the start itself wrote: the key it activated stays active", async () => {
+    // The watch starts at the list taken before this start created and activated jwt-svid-1 (at 11).
+    const h = harness([], new Map([["jwt-svid-1", "11"]]));
+    h.emit({ type: "added", record: record("jwt-svid-1", "k1", "prepared", "10") });
+    await h.settle();
+    expect(h.keys.active("jwt-svid")?.keyId).toBe("k1");
+    h.emit({ type: "modified", record: record("jwt-svid-1", "k1", "active", "11") });
+    h.emit({ type: "modified", record: record("jwt-svid-1", "k1", "retired", "12") });
+    await h.settle();
+    expect(h.keys.published().map((key) => [key.keyId, key.state])).toEqual([["k1", "retired"]]);
+    expect(h.opened).toEqual([]);
   });
 });
