@@ -1,5 +1,5 @@
 import { createPublicKey, X509Certificate } from "node:crypto";
-import type { OpenedKey } from "../keystore/index.ts";
+import { type OpenedKey, sequenceOf } from "../keystore/index.ts";
 import { type SvidSigningKey, trustDomainId } from "../svid/index.ts";
 import { ServerStartError } from "./server-start-error.ts";
 
@@ -17,6 +17,7 @@ export function svidKeyOf(opened: OpenedKey, trustDomain: string): SvidSigningKe
     privateKey: opened.privateKey,
     publicKey,
     notAfter: new Date(spec.notAfter),
+    ...withSequence(sequenceOf(opened.record.name, spec.use)),
   };
   if (spec.use === "jwt-svid") return key;
   const pem = spec.caCertificate ?? "";
@@ -39,3 +40,5 @@ export function svidKeyOf(opened: OpenedKey, trustDomain: string): SvidSigningKe
     );
   return { ...key, caCertificatePem: pem };
 }
+
+const withSequence = (sequence: number | undefined) => (sequence === undefined ? {} : { sequence });

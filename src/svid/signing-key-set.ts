@@ -18,7 +18,13 @@ export interface SigningKeySet {
   active(use: KeyUse): SvidSigningKey | undefined;
   /** Every key the bundle publishes: prepared, active, and retired until their last SVID expires. */
   published(): readonly PublishedKey[];
-  /** Grows whenever {@link published} changes: the bundle's `spiffe_sequence`. */
+  /**
+   * The bundle's `spiffe_sequence`: a function of the published keys alone, so every replica holding them
+   * serves the same number, a restart keeps it, and a state or KEK-version change leaves it alone. Per use,
+   * the newest plus the oldest published key's {@link SvidSigningKey.sequence}, summed over the uses: a new
+   * key raises the newest, dropping the oldest (its last SVID expired) raises the oldest, so it grows as
+   * the JWKs change through rotation and never goes back.
+   */
   readonly sequence: number;
 }
 
@@ -73,7 +79,12 @@ export class MemorySigningKeySet implements SigningKeySet {
   }
 
   #changed(): void {
-    this.#sequence++;
+    this.#sequence = keyUses.reduce((sum, use) => {
+      const ofUse = [...this.#slots.values()].filter((slot) => slot.key.use === use);
+      if (ofUse.length === 0) return sum;
+      const sequences = ofUse.map((slot) => slot.key.sequence ?? 0);
+      return sum + Math.max(...sequences) + Math.min(...sequences);
+    }, 0);
     // Built once per change, not per request: /bundle and /metrics read it on every call. Ordered by use,
     // then key id, so replicas holding the same keys serve the same bundle.
     const order = (slot: Slot) => `${keyUses.indexOf(slot.key.use)}:${slot.key.keyId}`;

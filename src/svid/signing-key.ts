@@ -21,4 +21,9 @@ export interface SvidSigningKey {
   readonly caCertificatePem?: string;
   /** No SVID signed with this key outlives this instant. */
   readonly notAfter: Date;
+  /**
+   * The key's place in its use's order (1, 2, …: the stored resource's name), the same on every replica;
+   * the bundle's `spiffe_sequence` is derived from it. Absent for a key never stored (counts as 0).
+   */
+  readonly sequence?: number;
 }

@@ -21,17 +21,15 @@ describe("spiffeBundle", () => {
 });
 
 describe("MemorySigningKeySet", () => {
-  it("signs with the active key only, publishes prepared and retired keys, and bumps the sequence", async () => {
+  it("signs with the active key only, and publishes prepared and retired keys", async () => {
     const [first, second] = await Promise.all([signingKeys(), signingKeys()]);
     const keys = new MemorySigningKeySet();
     keys.put(first.jwt, "active");
     keys.put(second.jwt, "prepared");
     expect(keys.active("jwt-svid")?.keyId).toBe(first.jwt.keyId);
     expect(keys.active("x509-svid")).toBeUndefined();
-    const before = keys.sequence;
     keys.put(first.jwt, "retired");
     keys.put(second.jwt, "active");
-    expect(keys.sequence).toBeGreaterThan(before);
     expect(keys.active("jwt-svid")?.keyId).toBe(second.jwt.keyId);
     expect(keys.published().map((key) => [key.keyId, key.state])).toEqual(
       [
@@ -44,5 +42,36 @@ describe("MemorySigningKeySet", () => {
     keys.clear();
     expect(keys.published()).toEqual([]);
     expect(keys.active("jwt-svid")).toBeUndefined();
+  });
+
+  it("derives spiffe_sequence from the published keys: same keys, same number; it grows only as the JWKs change", async () => {
+    const [a, b, c] = await Promise.all([signingKeys(), signingKeys(), signingKeys()]);
+    const jwt1 = { ...a.jwt, sequence: 1 };
+    const jwt2 = { ...b.jwt, sequence: 2 };
+    const jwt3 = { ...c.jwt, sequence: 3 };
+    const ca1 = { ...a.ca, sequence: 1 };
+    // One replica saw a whole history, another (just restarted) loads the result: same number.
+    const replica = new MemorySigningKeySet();
+    const seen: number[] = [];
+    const step = (change: () => void) => {
+      change();
+      seen.push(replica.sequence);
+    };
+    step(() => replica.put(ca1, "active", { kekVersion: "v1" }));
+    step(() => replica.put(jwt1, "active", { kekVersion: "v1" }));
+    step(() => replica.put(jwt2, "prepared", { kekVersion: "v1" }));
+    const beforeStateChanges = replica.sequence;
+    step(() => replica.put(jwt2, "active", { kekVersion: "v1" }));
+    step(() => replica.put(jwt1, "retired", { kekVersion: "v2" }));
+    expect(replica.sequence).toBe(beforeStateChanges);
+    step(() => replica.remove(jwt1.keyId));
+    step(() => replica.put(jwt3, "prepared", { kekVersion: "v2" }));
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
+    expect(new Set(seen).size).toBe(5);
+    const restarted = new MemorySigningKeySet();
+    restarted.put(jwt3, "prepared");
+    restarted.put(jwt2, "active");
+    restarted.put(ca1, "active");
+    expect(restarted.sequence).toBe(replica.sequence);
   });
 });
