@@ -1,6 +1,7 @@
 // Server benchmarks, all in one process: JWT-SVID issuance per second against `jose` signing the same
 // token alone (the floor any issuer pays), through the library and through HTTP with p50/p99 latency;
-// X509-SVID issuance per second. Run: npm run bench:server (BENCH_DURATION_MS, BENCH_CLIENTS tune it).
+// X509-SVID issuance per second; start-up with 2, 100 and 1,000 SigningKeys at 0 and 20 ms added HSM RTT on a
+// local API server (BENCH_STARTUP=0 skips it). Run: npm run bench:server (BENCH_DURATION_MS, BENCH_CLIENTS tune it).
 import { Agent, request } from "node:http";
 import { SignJWT } from "jose";
 import { cachedTokenReviewer, startSvidServer, type TokenReviewer } from "../src/server/index.ts";
@@ -184,4 +185,118 @@ async function main(): Promise<void> {
   );
 }
 
+/**
+ * Start-up with N SigningKeys at 0 and 20 ms added HSM round trip (the emulator's latency fault): the
+ * store's list plus one HSM decrypt per key (what `spirl-keywrap server` does before it is ready), on a
+ * local API server. Reported against the floor N × RTT / concurrency. Needs the cluster tools
+ * (`npm run tools`); without them the section is skipped.
+ */
+async function startUp(): Promise<Record<string, unknown>> {
+  const { startLocalCluster } = await import("../test/helpers/local-cluster.ts");
+  const { installCrds, createNamespace } = await import("../test/keystore/cluster-fixture.ts");
+  const { startEmulator } = await import("../src/emulator/index.ts");
+  const { createDefaultCredential, ManagedHsmKeyClient } = await import("../src/hsm/index.ts");
+  const { SigningKeyStore } = await import("../src/keystore/index.ts");
+  const { KeyClient } = await import("@azure/keyvault-keys");
+  const { KubeConfig } = await import("@kubernetes/client-node");
+  const { getCACertificates, setDefaultCACertificates } = await import("node:tls");
+  const { prepareSigningKeys } = await import("../src/server/index.ts");
+  const { storeNewSigningKey } = await import("../src/server/store-new-signing-key.ts");
+
+  const cluster = await startLocalCluster();
+  const emulator = await startEmulator();
+  try {
+    setDefaultCACertificates([...getCACertificates("default"), emulator.caCertificate]);
+    for (const name of ["HTTPS_PROXY", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"])
+      process.env[name] = emulator.env[name];
+    const url = `${emulator.env.AZURE_KEYVAULT_URL}/`;
+    const credential = createDefaultCredential({ workloadIdentityOnly: true });
+    await new KeyClient(url, credential).createKey("bench-kek", "oct-HSM");
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(cluster.kubeconfig);
+    await installCrds(kubeConfig);
+    const concurrency = 4; // the store's default
+    const storeOn = (namespace: string) =>
+      new SigningKeyStore({
+        kubeConfig,
+        namespace,
+        trustDomain: "example.org",
+        kek: { url, name: "bench-kek" },
+        hsm: new ManagedHsmKeyClient({ vaultUrl: url, credential }),
+        concurrency,
+        timeoutMs: 600_000,
+      });
+    const results: Record<string, unknown> = {};
+    for (const n of [0, 99, 999]) {
+      const namespace = await createNamespace(kubeConfig, `bench-${n}`);
+      const filler = storeOn(namespace);
+      // One x509-svid key plus jwt-svid-1 … jwt-svid-n (stored prepared; the first start activates the newest).
+      await storeNewSigningKey({
+        store: filler,
+        trustDomain: "example.org",
+        use: "x509-svid",
+        notBefore: new Date(),
+        lifetimeSeconds: 86_400,
+      });
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < n) {
+            const i = next++;
+            await storeNewSigningKey({
+              store: filler,
+              trustDomain: "example.org",
+              use: "jwt-svid",
+              ...(i > 0 && { follows: `jwt-svid-${i}` }),
+              notBefore: new Date(),
+              lifetimeSeconds: 86_400,
+            });
+          }
+        }),
+      );
+      const prepare = () =>
+        prepareSigningKeys({
+          store: storeOn(namespace), // a fresh HSM client, as after a restart
+          trustDomain: "example.org",
+          log: () => {},
+        });
+      await prepare(); // the first start activates the newest keys; the measured ones are restarts
+      const decrypts = () =>
+        emulator.state.log.entries().filter((entry) => entry.operation === "decrypt" && entry.status === 200)
+          .length;
+      for (const rttMs of [0, 20]) {
+        emulator.state.faults.clear();
+        if (rttMs > 0) emulator.state.faults.add({ kind: "latency", latencyMs: rttMs, hsm: "localhsm" });
+        const decryptsBefore = decrypts();
+        const started = performance.now();
+        const { keys } = await prepare();
+        const wallMs = performance.now() - started;
+        // At best, `concurrency` decrypts overlap: ⌈keys / concurrency⌉ round trips.
+        const floorMs = Math.ceil(keys.published().length / concurrency) * rttMs;
+        // Labelled by the keys held: the fewest a server can hold is 2, one per use (1 is not a state it runs in).
+        results[`${keys.published().length}keys_${rttMs}msRtt`] = {
+          wallMs: Math.round(wallMs),
+          hsmDecrypts: decrypts() - decryptsBefore,
+          ...(floorMs > 0 && {
+            floorMs: Math.round(floorMs),
+            wallToFloor: Number((wallMs / floorMs).toFixed(2)),
+          }),
+        };
+      }
+      emulator.state.faults.clear();
+    }
+    return results;
+  } finally {
+    await emulator.close();
+    await cluster.stop();
+  }
+}
+
 await main();
+if (process.env.BENCH_STARTUP !== "0") {
+  try {
+    console.log(JSON.stringify({ startUpWithKeys: await startUp() }, null, 2));
+  } catch (error) {
+    console.log(`start-up section skipped: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
