@@ -51,6 +51,7 @@ export {
   type KeyState,
   type KeyUse,
   labels,
+  recordSequence,
   type SigningKeyRecord,
   type SigningKeyResource,
   type SigningKeySpec,

@@ -92,3 +92,8 @@ export function sequenceOf(name: string, use: KeyUse): number | undefined {
   const match = new RegExp(`^${use}-([1-9][0-9]{0,8})$`).exec(name);
   return match === null ? undefined : Number(match[1]);
 }
+
+/** A record's place in its use's order, by its name (0: not a name the store makes); never by a label. */
+export function recordSequence(record: Pick<SigningKeyRecord, "name" | "spec">): number {
+  return sequenceOf(record.name, record.spec.use) ?? 0;
+}

@@ -1,5 +1,10 @@
 import { isEnvelopeError } from "../envelope/index.ts";
-import { labels, type OpenedKey, type SigningKeyRecord, type SigningKeyStore } from "../keystore/index.ts";
+import {
+  type OpenedKey,
+  recordSequence,
+  type SigningKeyRecord,
+  type SigningKeyStore,
+} from "../keystore/index.ts";
 import { type KeyUse, keyUses, MemorySigningKeySet, type SvidSigningKey } from "../svid/index.ts";
 import type { ServerLog } from "./server-log.ts";
 import { ServerStartError } from "./server-start-error.ts";
@@ -32,10 +37,6 @@ export interface PreparedKeys {
 }
 
 const defaultLifetimeSeconds = 7 * 86_400;
-
-function sequenceOf(record: SigningKeyRecord): number {
-  return Number(record.labels[labels.sequence] ?? 0) || 0;
-}
 
 /** An envelope refusal that no retry changes; anything else (an HSM or API server failure) may pass. */
 function isPermanentRefusal(error: unknown): boolean {
@@ -123,7 +124,7 @@ export async function prepareSigningKeys(options: PrepareSigningKeysOptions): Pr
   const created: string[] = [];
   const allRecords = [...loaded.keys, ...loaded.failures].map((entry) => entry.record);
   const newest = (records: readonly SigningKeyRecord[]) =>
-    [...records].sort((a, b) => sequenceOf(b) - sequenceOf(a))[0];
+    [...records].sort((a, b) => recordSequence(b) - recordSequence(a))[0];
   for (const use of keyUses) {
     const ofUse = usable.filter(({ opened }) => opened.record.spec.use === use);
     if (ofUse.some(({ opened }) => opened.record.state === "active")) continue;

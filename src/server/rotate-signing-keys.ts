@@ -1,8 +1,4 @@
-import {
-  sequenceOf as keystoreSequenceOf,
-  type SigningKeyRecord,
-  type SigningKeyStore,
-} from "../keystore/index.ts";
+import { recordSequence, type SigningKeyRecord, type SigningKeyStore } from "../keystore/index.ts";
 import { type KeyUse, keyUses, type MemorySigningKeySet } from "../svid/index.ts";
 import type { ServerLog } from "./server-log.ts";
 import { storeNewSigningKey } from "./store-new-signing-key.ts";
@@ -48,11 +44,6 @@ export interface RotateSigningKeysOptions {
 export interface RotationStep {
   readonly action: "prepared" | "activated" | "retired" | "deleted";
   readonly name: string;
-}
-
-/** A record's place in its use's order, by the keystore's one rule (0: not a name the store makes). */
-function sequenceOf(record: SigningKeyRecord): number {
-  return keystoreSequenceOf(record.name, record.spec.use) ?? 0;
 }
 
 /**
@@ -109,7 +100,7 @@ export async function rotateSigningKeys(options: RotateSigningKeysOptions): Prom
   const prepareNext = async (use: KeyUse): Promise<SigningKeyRecord> => {
     const newest = records
       .filter((record) => record.spec.use === use)
-      .sort((a, b) => sequenceOf(b) - sequenceOf(a))[0];
+      .sort((a, b) => recordSequence(b) - recordSequence(a))[0];
     const created = await storeNewSigningKey({
       store,
       trustDomain: options.trustDomain,
@@ -138,7 +129,7 @@ export async function rotateSigningKeys(options: RotateSigningKeysOptions): Prom
   for (const use of keyUses) {
     const live = records
       .filter((record) => record.spec.use === use && Date.parse(record.spec.notAfter) > at)
-      .sort((a, b) => sequenceOf(b) - sequenceOf(a));
+      .sort((a, b) => recordSequence(b) - recordSequence(a));
     const actives = live.filter((record) => record.state === "active");
     const active = actives[0];
     if (active === undefined) {
@@ -153,7 +144,7 @@ export async function rotateSigningKeys(options: RotateSigningKeysOptions): Prom
     // A pass that stopped between activating the next key and retiring the old one.
     for (const older of actives.slice(1)) await setState(older, "retired", "active");
     const next = live.find(
-      (record) => record.state === "prepared" && sequenceOf(record) > sequenceOf(active),
+      (record) => record.state === "prepared" && recordSequence(record) > recordSequence(active),
     );
     const left = Date.parse(active.spec.notAfter) - at;
     const ttlMs = options.svidTtlSeconds[use] * 1000;

@@ -134,6 +134,16 @@ describe("prepareSigningKeys", () => {
     expect(store.calls).toEqual(["loadAll", "setState jwt-svid-1 active"]);
   });
 
+  it("follows the newest key by its name, not by its editable sequence label", async () => {
+    const edited = await openedKey("jwt-svid", 3, "active", { notAfter: new Date(Date.now() - 1000) });
+    const stale = await openedKey("jwt-svid", 2, "retired");
+    // Anyone who may edit the resource can change a label; only the name is fixed at create.
+    (stale.record.labels as Record<string, string>)["keywrap.spirl.dev/sequence"] = "99";
+    const store = fakeStore([stale, edited, await openedKey("x509-svid", 1, "active")]);
+    await prepareSigningKeys({ store, trustDomain, log: collect().log });
+    expect(store.calls).toContain("createKey jwt-svid-4");
+  });
+
   it("replaces an expired active key with the next one", async () => {
     const store = fakeStore([
       await openedKey("jwt-svid", 3, "active", { notAfter: new Date(Date.now() - 1000) }),
