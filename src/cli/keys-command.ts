@@ -3,6 +3,7 @@ import { printable, printableJson } from "../errors/index.ts";
 import type { CliIo } from "./cli-io.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
+import { usageError as writeUsageError } from "./usage.ts";
 
 /** The help text; `sources` names the preflight's variables, so they are stated in one place. */
 const help = (
@@ -54,8 +55,7 @@ function parse(argv: readonly string[]) {
 type Parsed = ReturnType<typeof parse>["values"];
 
 function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`spirl-keywrap keys: ${printable(message)}; see 'spirl-keywrap keys --help'\n`);
-  return ExitCode.Usage;
+  return writeUsageError(io, "keys", message);
 }
 
 /** `spirl-keywrap keys list|verify|rewrap`: the SigningKey records of a namespace. */

@@ -8,6 +8,7 @@ import { isPreflightError } from "../preflight/preflight-error.ts";
 import type { PreflightEvent } from "../preflight/preflight-event.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
+import { usageError } from "./usage.ts";
 
 const help = `Usage: spirl-keywrap preflight [--url URL] [--key-name NAME] [--key-version VERSION]
                                 [--timeout DURATION] [--log-format text|json] [--log-level info|debug]
@@ -60,10 +61,7 @@ export const preflightCommand: Command = {
     try {
       values = parse(argv).values;
     } catch (error) {
-      io.stderr.write(
-        `spirl-keywrap preflight: ${(error as Error).message}; see 'spirl-keywrap preflight --help'\n`,
-      );
-      return ExitCode.Usage;
+      return usageError(io, "preflight", (error as Error).message);
     }
     if (values.help === true) {
       io.stdout.write(help);

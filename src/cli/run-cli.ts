@@ -4,7 +4,7 @@ import { packageVersion } from "../package-version.ts";
 import type { CliIo } from "./cli-io.ts";
 import { commands } from "./commands.ts";
 import { ExitCode } from "./exit-code.ts";
-import { usage } from "./usage.ts";
+import { usage, usageError } from "./usage.ts";
 
 /**
  * Splits `[top-level options] [--] <command> [its arguments]`: the command is the first argument that is not
@@ -30,8 +30,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     parsed = parseTopLevel(options);
   } catch (error) {
-    io.stderr.write(`spirl-keywrap: ${printable((error as Error).message)}; see 'spirl-keywrap --help'\n`);
-    return ExitCode.Usage;
+    return usageError(io, undefined, (error as Error).message);
   }
   if (parsed.values.version) {
     io.stdout.write(`${packageVersion}\n`);

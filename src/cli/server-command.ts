@@ -8,6 +8,7 @@ import { parseTimeout } from "../preflight/parse-timeout.ts";
 import { isPreflightError } from "../preflight/preflight-error.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
+import { usageError } from "./usage.ts";
 
 /** Each flag's environment variable (the chart sets these); a flag wins. */
 const envOf = {
@@ -260,10 +261,7 @@ export const serverCommand: Command = {
   summary: "Run the SPIFFE Trust Domain Server: signing keys wrapped by the Managed HSM, SVIDs over HTTPS",
   async run(argv, io) {
     const env = process.env;
-    const usage = (message: string) => {
-      io.stderr.write(`spirl-keywrap server: ${message}; see 'spirl-keywrap server --help'\n`);
-      return ExitCode.Usage;
-    };
+    const usage = (message: string) => usageError(io, "server", message);
     let settings: ReturnType<typeof settingsOf>;
     try {
       const { values } = parse(argv);
@@ -281,7 +279,7 @@ export const serverCommand: Command = {
         );
         return error.exitCode;
       }
-      return usage(printable((error as Error).message));
+      return usage((error as Error).message);
     }
     const [
       { closeOnSignal, createServerLog, isServerStartError, startTrustDomainServer, validateServerSettings },

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { printable } from "../errors/index.ts";
 import type { Command } from "./command.ts";
 import { ExitCode } from "./exit-code.ts";
+import { usageError as writeUsageError } from "./usage.ts";
 
 const help = `Usage: spirl-keywrap validate [-f FILE]... [--set K=V]... [--set-string K=V]... [--format text|json]
 
@@ -20,8 +20,7 @@ Exit status: 0 valid, 1 invalid (findings printed), 2 usage error or unreadable 
 `;
 
 function usageError(io: Parameters<Command["run"]>[1], message: string): number {
-  io.stderr.write(`spirl-keywrap validate: ${printable(message)}; see 'spirl-keywrap validate --help'\n`);
-  return ExitCode.Usage;
+  return writeUsageError(io, "validate", message);
 }
 
 /** `spirl-keywrap validate`: the values model applied to values assembled like helm does. */

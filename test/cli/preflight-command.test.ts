@@ -28,6 +28,18 @@ describe("spirl-keywrap preflight (arguments)", () => {
     expect(run.err).toContain("--log-format must be text or json");
   });
 
+  it.each(["preflight", "server", "keys", "validate"])(
+    "%s: escapes an unknown flag in its one usage line, so input cannot drive the terminal",
+    async (command) => {
+      const run = await runCliInProcess([command, "--\u001b[2J\nforged"]);
+      expect(run).toMatchObject({ code: 2, out: "" });
+      expect(run.err).not.toContain("\u001b");
+      expect(run.err).toContain("\\x1b[2J\\nforged");
+      expect(run.err.trimEnd().split("\n")).toHaveLength(1);
+      expect(run.err).toContain(`see 'spirl-keywrap ${command} --help'`);
+    },
+  );
+
   it("fails a bad flag value with CONFIG_INVALID before any network call", async () => {
     const run = await runCliInProcess([
       "preflight",
