@@ -2,12 +2,14 @@
 # build-tools.sh -- builds the real tools the tests need from Go modules only
 # (the machine's Go toolchain + the Go module proxy; no release downloads, no
 # containers) and links them into .tools/bin of this checkout:
-#   helm (Helm 4), helm3 (Helm 3), etcd, kube-apiserver, kubectl
+#   helm (Helm 4), helm3 (Helm 3), etcd, kube-apiserver, kube-controller-manager,
+#   kube-scheduler, kubectl
 #
 # Usage:  npm run tools            (= bash scripts/build-tools.sh [OUT_DIR])
 #
 # OUT_DIR defaults to <repo>/.tools. Environment (all optional):
-#   SPIRL_TOOLS        space-separated subset of: helm helm3 etcd kube-apiserver kubectl
+#   SPIRL_TOOLS        space-separated subset of: helm helm3 etcd kube-apiserver
+#                      kube-controller-manager kube-scheduler kubectl
 #   SPIRL_TOOLS_CACHE  cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/spirl-keywrap/tools):
 #                      GOMODCACHE, GOCACHE, wrapper modules, build logs, and a store of
 #                      finished binaries keyed by tool@version, Go version and RECIPE_REV.
@@ -34,7 +36,7 @@ HELM3_VERSION=v3.22.0
 RECIPE_REV=1
 MIN_GO_MINOR=26   # every pinned module declares go 1.26 or older
 
-ALL_TOOLS="helm helm3 etcd kube-apiserver kubectl"
+ALL_TOOLS="helm helm3 etcd kube-apiserver kube-controller-manager kube-scheduler kubectl"
 
 # -------------------------------------------------------------- logging ----
 STEP="start-up"
@@ -319,6 +321,21 @@ build_kube-apiserver() {
   check_version "$1/kube-apiserver" "Kubernetes $K8S_VERSION" --version
   save_wrapper "$K8S_WDIR" "$1"
 }
+# The local cluster runs Pods: Deployments need ReplicaSets and hook Jobs need the Job controller
+# (kube-controller-manager), and Pods need a node picked (kube-scheduler). Same module and pin as the
+# API server, so the three agree on every API they share.
+build_kube-controller-manager() {
+  ensure_k8s_wrapper
+  wrapper_build "$K8S_WDIR" k8s.io/kubernetes/cmd/kube-controller-manager "$1/kube-controller-manager" "$K8S_LDFLAGS"
+  check_version "$1/kube-controller-manager" "Kubernetes $K8S_VERSION" --version
+  save_wrapper "$K8S_WDIR" "$1"
+}
+build_kube-scheduler() {
+  ensure_k8s_wrapper
+  wrapper_build "$K8S_WDIR" k8s.io/kubernetes/cmd/kube-scheduler "$1/kube-scheduler" "$K8S_LDFLAGS"
+  check_version "$1/kube-scheduler" "Kubernetes $K8S_VERSION" --version
+  save_wrapper "$K8S_WDIR" "$1"
+}
 build_kubectl() {
   ensure_k8s_wrapper
   wrapper_build "$K8S_WDIR" k8s.io/kubernetes/cmd/kubectl "$1/kubectl" "$K8S_LDFLAGS"
@@ -359,7 +376,7 @@ build_helm3() {
 
 tool_version() {
   case $1 in
-    kube-apiserver | kubectl) echo "$K8S_VERSION" ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) echo "$K8S_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     helm) echo "$HELM4_VERSION" ;;
     helm3) echo "$HELM3_VERSION" ;;
@@ -414,6 +431,9 @@ mv "$OUT_DIR/versions.txt.new" "$OUT_DIR/versions.txt"
 # Quick re-verification of what is in OUT_DIR (cheap; catches a broken copy).
 STEP="final verification"
 want kube-apiserver && check_version "$OUT_DIR/bin/kube-apiserver" "Kubernetes $K8S_VERSION" --version
+want kube-controller-manager &&
+  check_version "$OUT_DIR/bin/kube-controller-manager" "Kubernetes $K8S_VERSION" --version
+want kube-scheduler && check_version "$OUT_DIR/bin/kube-scheduler" "Kubernetes $K8S_VERSION" --version
 want kubectl && check_version "$OUT_DIR/bin/kubectl" "$K8S_VERSION" version --client
 want etcd && check_version "$OUT_DIR/bin/etcd" "etcd Version: ${ETCD_VERSION#v}" --version
 want helm && check_version "$OUT_DIR/bin/helm" "$HELM4_VERSION" version --short

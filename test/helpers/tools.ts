@@ -2,7 +2,14 @@ import { access, constants } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 /** The real binaries that `npm run tools` builds from Go modules and links here. */
-export type ToolName = "helm" | "helm3" | "etcd" | "kube-apiserver" | "kubectl";
+export type ToolName =
+  | "helm"
+  | "helm3"
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "kubectl";
 
 const toolsBin = fileURLToPath(new URL("../../.tools/bin/", import.meta.url));
 

@@ -21,6 +21,12 @@ const cases: { tool: ToolName; args: string[]; expected: RegExp }[] = [
   { tool: "helm3", args: ["version", "--short"], expected: helmShort(pin("HELM3_VERSION")) },
   { tool: "kube-apiserver", args: ["--version"], expected: new RegExp(`^Kubernetes ${pin("K8S_VERSION")}$`) },
   {
+    tool: "kube-controller-manager",
+    args: ["--version"],
+    expected: new RegExp(`^Kubernetes ${pin("K8S_VERSION")}$`),
+  },
+  { tool: "kube-scheduler", args: ["--version"], expected: new RegExp(`^Kubernetes ${pin("K8S_VERSION")}$`) },
+  {
     tool: "kubectl",
     args: ["version", "--client"],
     expected: new RegExp(`Client Version: ${pin("K8S_VERSION")}`),
