@@ -1,6 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { z } from "zod";
-import { faultSchema, keyConfigSchema, roleAssignmentSchema } from "../config/emulator-config.ts";
+import {
+  devIssuerAlias,
+  faultSchema,
+  federatedCredentialSchema,
+  keyConfigSchema,
+  roleAssignmentSchema,
+} from "../config/emulator-config.ts";
 import type { DevIssuer } from "../entra/dev-issuer.ts";
 import { keyBundle } from "../hsm/key-bundle.ts";
 import { isServiceError } from "../hsm/service-error.ts";
@@ -130,6 +136,24 @@ function route(
       version.attributes.updated = state.clock.nowSeconds();
       return [200, keyBundle(hsmUrl(id ?? ""), name ?? "", version)];
     }
+    case "POST /clients/:id/federated-credentials": {
+      // What `az identity federated-credential create` does: trust one more issuer + subject for a client.
+      const credential = parse(federatedCredentialSchema, input);
+      const client = state.directory.clients.get(id ?? "");
+      if (client === undefined) return [404, adminError(`no client ${JSON.stringify(id)}`)];
+      const issuer = credential.issuer === devIssuerAlias ? devIssuer.issuer : credential.issuer;
+      if (!state.directory.issuers.has(issuer))
+        return [
+          400,
+          adminError(`issuer: ${JSON.stringify(issuer)} is not a trusted issuer of this emulator`),
+        ];
+      client.federatedCredentials.push({
+        issuer,
+        subject: credential.subject,
+        ...(credential.audiences !== undefined && { audiences: credential.audiences }),
+      });
+      return [201, { clientId: client.clientId, federatedCredentials: client.federatedCredentials }];
+    }
     case "POST /assertions": {
       const { subject, audience, lifetimeSeconds } = parse(assertionRequestSchema, input);
       const request = {
@@ -140,7 +164,7 @@ function route(
       return [201, { token: devIssuer.mint(request, state.clock.nowSeconds()) }];
     }
     default:
-      return [404, { error: { code: "ADMIN_REQUEST_INVALID", message: `no admin route ${method} ${path}` } }];
+      return [404, adminError(`no admin route ${method} ${path}`)];
   }
 }
 
@@ -161,4 +185,8 @@ export function keySpec(key: z.infer<typeof keyConfigSchema>) {
     ...(key.nbf !== undefined && { nbf: key.nbf }),
     ...(key.exp !== undefined && { exp: key.exp }),
   };
+}
+
+function adminError(message: string) {
+  return { error: { code: "ADMIN_REQUEST_INVALID", message } };
 }

@@ -62,22 +62,21 @@ export const faultSchema = z
   })
   .strict();
 
+/** A federated identity credential of a client, in the config and in the admin API. */
+export const federatedCredentialSchema = z
+  .object({
+    /** An https issuer URL, or `dev` for the emulator's own issuer. */
+    issuer: z.union([z.literal(devIssuerAlias), z.url({ protocol: /^https$/ })]),
+    subject: z.string().min(1),
+    audiences: z.array(z.string()).optional(),
+  })
+  .strict();
+
 const clientSchema = z
   .object({
     clientId: guid,
     objectId: guid,
-    federatedCredentials: z
-      .array(
-        z
-          .object({
-            /** An https issuer URL, or `dev` for the emulator's own issuer. */
-            issuer: z.union([z.literal(devIssuerAlias), z.url({ protocol: /^https$/ })]),
-            subject: z.string().min(1),
-            audiences: z.array(z.string()).optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    federatedCredentials: z.array(federatedCredentialSchema).default([]),
   })
   .strict();
 

@@ -43,6 +43,37 @@ describe("admin API", () => {
     ).toBe(204);
   });
 
+  it("adds a federated credential at run time, so a new subject's token is exchanged", async () => {
+    const subject = "system:serviceaccount:later:added";
+    const token = await emulator.scratchFile("later-token", emulator.handle.mintAssertion({ subject }));
+    await emulator.admin("POST", "/hsms/localhsm/keys/federated-later");
+    const env = { AZURE_FEDERATED_TOKEN_FILE: token };
+    // Before: Entra refuses the subject; the SDK client reports the AADSTS error.
+    const before = await emulator.runSdk("encrypt", "federated-later", env);
+    expect(JSON.stringify(before)).toContain("AADSTS700213");
+    const added = await emulator.admin("POST", `/clients/${devDefaults.clientId}/federated-credentials`, {
+      issuer: "dev",
+      subject,
+    });
+    expect(added.status).toBe(201);
+    expect(await emulator.runSdk("encrypt", "federated-later", env)).toMatchObject({
+      kid: expect.any(String),
+    });
+    const unknownClient = await emulator.admin("POST", "/clients/nobody/federated-credentials", {
+      issuer: "dev",
+      subject,
+    });
+    expect(unknownClient.status).toBe(404);
+    const untrusted = await emulator.admin("POST", `/clients/${devDefaults.clientId}/federated-credentials`, {
+      issuer: "https://untrusted.example",
+      subject,
+    });
+    expect(untrusted).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringContaining("not a trusted issuer") } },
+    });
+  });
+
   it("creates and updates keys, and moves the clock", async () => {
     const created = await emulator.admin("POST", "/hsms/localhsm/keys/admin-key", { keySize: 128 });
     expect(created.json).toMatchObject({ attributes: { key_size: 128 }, key: { kty: "oct-HSM" } });
