@@ -126,6 +126,12 @@ describe.each(helms)("chart installs on a real API server with $name (Helm $majo
       .map((doc) => doc.toJS() as { kind?: string; spec?: { template: { spec: unknown } } } | null)
       .find((doc) => doc?.kind === "Job");
     expect(job, "the preflight hook Job").toBeDefined();
+    // Its ServiceAccount is a hook too (skipped here); ServiceAccount admission needs it to exist.
+    const hookServiceAccount = (job?.spec?.template.spec as { serviceAccountName?: string } | undefined)
+      ?.serviceAccountName;
+    await admin.json("POST", `/api/v1/namespaces/${namespace}/serviceaccounts`, {
+      metadata: { name: hookServiceAccount },
+    });
     const hookAdmitted = await dryRunPod(job?.spec?.template.spec);
     expect(hookAdmitted.status, JSON.stringify(hookAdmitted.body)).toBe(201);
     // The same check must be able to fail: a pod that runs as root is refused in this namespace.

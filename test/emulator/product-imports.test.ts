@@ -6,7 +6,7 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("../../", import.meta.url).pathname;
-const beside = ["src/emulator/", "src/x509/"];
+const beside = ["src/emulator/", "src/x509/", "src/local-cluster/"];
 const isBeside = (file: string) => beside.some((folder) => file.startsWith(folder));
 /** The one allowed way in: the CLI's `emulator` command loads the emulator lazily, when it runs. */
 const lazyEntry = { from: "src/cli/emulator-command.ts", to: "src/emulator/index.ts" };
@@ -36,7 +36,7 @@ async function importGraph(): Promise<{ from: string; to: string; kind: string }
 }
 
 describe("product code and the emulator", () => {
-  it("no product module imports src/emulator or src/x509, except the emulator command's lazy import", async () => {
+  it("no product module imports src/emulator, src/x509 or src/local-cluster, except the emulator command's lazy import", async () => {
     const edges = await importGraph();
     expect(edges.length).toBeGreaterThan(100);
     // The graph sees the allowed lazy edge, so an empty list below is a real finding, not a blind spot.
@@ -59,5 +59,7 @@ describe("the package's entries", () => {
     expect(main).not.toHaveProperty("createTestPki");
     expect(await import("spirl-keywrap/emulator")).toHaveProperty("startEmulator");
     expect(await import("spirl-keywrap/test-pki")).toHaveProperty("createTestPki");
+    expect(main).not.toHaveProperty("startControlPlane");
+    expect(await import("spirl-keywrap/local-cluster")).toHaveProperty("startControlPlane");
   });
 });

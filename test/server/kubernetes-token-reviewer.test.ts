@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../src/local-cluster/control-plane/free-port.ts";
 import { isHttpError, kubernetesTokenReviewer } from "../../src/server/index.ts";
-import { freePort } from "../helpers/free-port.ts";
 
 describe("kubernetesTokenReviewer", () => {
   it("treats an unreachable API server as TOKEN_REVIEW_UNAVAILABLE (503), never as a verdict on the token", async () => {

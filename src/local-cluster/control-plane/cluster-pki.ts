@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 /** Files of a throw-away PKI for one local cluster. */
 export interface ClusterPki {
@@ -12,16 +15,30 @@ export interface ClusterPki {
   /** RSA key that signs service-account tokens; its public half verifies them. */
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
+  /** Client certificate the API server shows the kubelet (logs), and the kubelet's serving certificate. */
+  readonly kubeletClientCert: string;
+  readonly kubeletClientKey: string;
+  readonly kubeletServingCert: string;
+  readonly kubeletServingKey: string;
+  /** Serving certificate for admission webhooks on 127.0.0.1 (the API server calls them). */
+  readonly webhookServingCert: string;
+  readonly webhookServingKey: string;
 }
 
 /**
- * Makes a CA, a serving certificate for 127.0.0.1, a `system:masters` client
- * certificate and a service-account signing key with OpenSSL (the same files
- * kubeadm would make, minus what a kubelet-less control plane never uses).
+ * Makes a CA, the API server's serving certificate, a `system:masters` client
+ * certificate, a service-account signing key, the kubelet's client and serving
+ * certificates and one for admission webhooks, with OpenSSL (the files kubeadm
+ * would make for a one-node cluster).
  */
-export async function createClusterPki(dir: string): Promise<ClusterPki> {
+export async function createClusterPki(
+  dir: string,
+  options: { readonly servingIps?: readonly string[] } = {},
+): Promise<ClusterPki> {
   const f = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execa("openssl", args, { cwd: dir });
+  const openssl = (...args: string[]) => run("openssl", args, { cwd: dir });
+  // Pods reach the API server through the pod network's gateway, so its address is in the certificate too.
+  const ipSans = ["127.0.0.1", "10.0.0.1", ...(options.servingIps ?? [])].map((ip) => `IP:${ip}`).join(",");
   const rsaKey = (file: string) =>
     openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", file);
 
@@ -44,13 +61,19 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
   await writeFile(
     f("serving.ext"),
     "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\n" +
-      "extendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n",
+      `extendedKeyUsage = serverAuth\nsubjectAltName = ${ipSans},DNS:localhost,DNS:kubernetes.default.svc\n`,
   );
   await writeFile(
     f("client.ext"),
     "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = clientAuth\n",
   );
-  await Promise.all([rsaKey("ca.key"), rsaKey("serving.key"), rsaKey("admin.key"), rsaKey("sa.key")]);
+  await writeFile(
+    f("local.ext"),
+    "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\n" +
+      "extendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1,DNS:localhost\n",
+  );
+  const keys = ["ca", "serving", "admin", "sa", "kubelet-client", "kubelet-serving", "webhook-serving"];
+  await Promise.all(keys.map((name) => rsaKey(`${name}.key`)));
   await openssl(
     "req",
     "-x509",
@@ -91,6 +114,9 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
   await sign("serving", "/CN=kube-apiserver", "serving.ext");
   // O=system:masters is a superuser group: no RBAC binding is needed for the tests' own client.
   await sign("admin", "/O=system:masters/CN=spirl-keywrap-tests", "client.ext");
+  await sign("kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", "client.ext");
+  await sign("kubelet-serving", "/CN=local-node", "local.ext");
+  await sign("webhook-serving", "/CN=local-webhooks", "local.ext");
   await openssl("pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub");
   return {
     caCert: f("ca.crt"),
@@ -100,5 +126,11 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
     adminKey: f("admin.key"),
     serviceAccountKey: f("sa.key"),
     serviceAccountPub: f("sa.pub"),
+    kubeletClientCert: f("kubelet-client.crt"),
+    kubeletClientKey: f("kubelet-client.key"),
+    kubeletServingCert: f("kubelet-serving.crt"),
+    kubeletServingKey: f("kubelet-serving.key"),
+    webhookServingCert: f("webhook-serving.crt"),
+    webhookServingKey: f("webhook-serving.key"),
   };
 }
