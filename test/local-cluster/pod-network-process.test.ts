@@ -9,7 +9,7 @@ import {
   type PodSandbox,
   type SandboxMount,
 } from "../../src/local-cluster/pod-network/index.ts";
-import { ended, nodeScript } from "./pod-network-workload.ts";
+import { ended, nodeScript } from "../helpers/pod-workload.ts";
 
 // What a process started in a sandbox sees: its mounts (and no one else's), its ids, its environment.
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createPodNetwork, type PodNetwork } from "../../src/local-cluster/pod-network/index.ts";
-import { ended, lineFrom } from "./pod-network-workload.ts";
+import { ended, lineFrom } from "../helpers/pod-workload.ts";
 
 // An owner that dies without close() leaves a bridge, namespaces, processes and its record; the next
 // createPodNetwork that claims that number removes them.

@@ -7,7 +7,7 @@ import {
   type PodNetwork,
   type PodSandbox,
 } from "../../src/local-cluster/pod-network/index.ts";
-import { ended, greetingServer, lineFrom, tcpClient } from "./pod-network-workload.ts";
+import { ended, greetingServer, lineFrom, tcpClient } from "../helpers/pod-workload.ts";
 
 // Real bridges, namespaces and veths (these tests run as root): what the kubelet and Helm rely on.
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { type HostTools, runHostCommand, tryHostCommand } from "./host-tools.ts";
 import { bridgeName, dataDir, isHostVethOf, netnsPrefix, recordPath } from "./network-names.ts";

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 
-// Helpers for the pod-network tests: tiny node workloads (`node -e`) and deadline-bound waits on them.
+// Helpers for tests that run Pod processes (pod-network, node-agent): tiny node workloads (`node -e`) and deadline-bound waits on them.
 
 /** How a workload ended, with all it printed. */
 export interface Ended {
