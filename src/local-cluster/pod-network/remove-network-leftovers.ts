@@ -33,6 +33,7 @@ export async function releaseDataDir(
   dir: string,
   log: (line: string) => void,
 ): Promise<void> {
+  if (!existsSync(dir)) return;
   const nsDir = `${dir}/ns`;
   const entries = await readdir(nsDir).catch(() => [] as string[]);
   for (const entry of entries) await tryHostCommand(tools.umount, [`${nsDir}/${entry}`], log);
