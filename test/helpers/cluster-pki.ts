@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -101,4 +102,57 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
     serviceAccountKey: f("sa.key"),
     serviceAccountPub: f("sa.pub"),
   };
+}
+
+/** Files of one serving certificate issued by {@link issueServingCert}. */
+export interface ServingCert {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The cluster CA that signed it (what a webhook registration's caBundle holds). */
+  readonly caFile: string;
+}
+
+/**
+ * Issues a serving certificate from the CA `createClusterPki` made in `dir` (a running cluster's `dir`),
+ * for a server the API server calls, such as an admission webhook on 127.0.0.1.
+ */
+export async function issueServingCert(
+  dir: string,
+  options: { readonly name: string; readonly ips?: readonly string[]; readonly dnsNames?: readonly string[] },
+): Promise<ServingCert> {
+  const f = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execa("openssl", args, { cwd: dir });
+  const sans = [
+    ...(options.ips ?? ["127.0.0.1"]).map((ip) => `IP:${ip}`),
+    ...(options.dnsNames ?? []).map((dns) => `DNS:${dns}`),
+  ];
+  const name = options.name;
+  await writeFile(
+    f(`${name}.ext`),
+    "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\n" +
+      `extendedKeyUsage = serverAuth\nsubjectAltName = ${sans.join(",")}\n`,
+  );
+  await openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", `${name}.key`);
+  await openssl("req", "-new", "-key", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`);
+  // An explicit serial: -CAcreateserial's shared ca.srl is a race when two tests issue at once.
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-set_serial",
+    `0x${randomBytes(16).toString("hex")}`,
+    "-sha256",
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.crt`,
+  );
+  return { certFile: f(`${name}.crt`), keyFile: f(`${name}.key`), caFile: f("ca.crt") };
 }
