@@ -16,6 +16,24 @@ export interface ValueMeta {
   readonly "x-hidden"?: boolean;
   /** Known mistakes, tried in order when the pattern fails; the first match explains the failure. */
   readonly "x-problems"?: readonly ValueProblem[];
+  /**
+   * Dotted path of a `<n>s` duration this integer must exceed. JSON Schema cannot compare two values, so
+   * values.schema.json does not state it: the model's own check, the validator and the template checks do
+   * (Helm still refuses such values, through the template checks).
+   */
+  readonly "x-exceeds-seconds"?: string;
+}
+
+/** Words of an `x-exceeds-seconds` failure, shared by the model's check and the template checks. */
+export function exceedsSecondsWords(
+  otherPath: string,
+  otherValue: string,
+  expected: string,
+): { what: string; expected: string } {
+  return {
+    what: `must be more than ${otherPath} (${otherValue})`,
+    expected: `${expected}, more than the seconds of ${otherPath}`,
+  };
 }
 
 /** A known way to get a value wrong, recognised by a regex (RE2 and JS compatible: no lookaround). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { managedHsmUrlPattern } from "./managed-hsm-url.ts";
 import { trustDomainPattern } from "./trust-domain.ts";
-import type { ValueMeta, ValueProblem } from "./value-meta.ts";
+import { exceedsSecondsWords, type ValueMeta, type ValueProblem } from "./value-meta.ts";
 
 // The one source of truth for the spirl-system chart values. values.schema.json, values.yaml, the README
 // table, the template checks and `spirl-keywrap validate` are all derived from this file.
@@ -19,6 +19,8 @@ const whitespace: ValueProblem = {
   when: "^[\\t\\n\\f\\r ]|[\\t\\n\\f\\r ]$",
   what: "has leading or trailing whitespace; remove it",
 };
+
+const hookDeadlineExpected = "an integer from 30 to 3600";
 
 const keyVaultUrl = z
   .string()
@@ -338,9 +340,10 @@ export const spirlSystemValues = z
               .meta(
                 meta({
                   description:
-                    "Seconds the hook Job may run, image pull included, before Kubernetes stops it.",
-                  default: 300,
-                  "x-expected": "an integer from 30 to 3600",
+                    "Seconds the hook Job may run, image pull included, before Kubernetes stops it. Must be more than preflight.timeout; keep it below helm's --timeout (default 5m, 300 s) so that a stuck hook fails as the Job's own failure, whose log helm prints, rather than as helm's timeout.",
+                  default: 240,
+                  "x-expected": hookDeadlineExpected,
+                  "x-exceeds-seconds": "preflight.timeout",
                 }),
               ),
           })
@@ -366,6 +369,24 @@ export const spirlSystemValues = z
             limits: resourceList("Resource limits.", { memory: "128Mi" }),
           })
           .meta(meta({ description: "Resources of the preflight container." })),
+      })
+      // The x-exceeds-seconds rule of hook.activeDeadlineSeconds: a deadline at or below the preflight's own
+      // timeout would kill the Job before the preflight can say what is wrong.
+      .superRefine((preflight, ctx) => {
+        // Zod may run this on values with other issues; judge only what is well-formed.
+        const deadline = (preflight as { hook?: { activeDeadlineSeconds?: unknown } }).hook
+          ?.activeDeadlineSeconds;
+        const timeout = (preflight as { timeout?: unknown }).timeout;
+        if (typeof deadline !== "number" || typeof timeout !== "string" || !/^[0-9]+s$/.test(timeout)) return;
+        if (deadline > Number(timeout.slice(0, -1))) return;
+        const words = exceedsSecondsWords("preflight.timeout", timeout, hookDeadlineExpected);
+        ctx.addIssue({
+          code: "custom",
+          path: ["hook", "activeDeadlineSeconds"],
+          message: words.what,
+          params: { expected: words.expected },
+          input: deadline,
+        });
       })
       .meta(
         meta({

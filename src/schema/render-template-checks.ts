@@ -1,3 +1,4 @@
+import { exceedsSecondsWords } from "../config/value-meta.ts";
 import { expectedText, nodeTypes, typeWords, wrongFormat } from "./describe-node.ts";
 import type { SchemaNode } from "./schema-node.ts";
 import { userInfoPattern, valueMessage } from "./value-message.ts";
@@ -172,11 +173,47 @@ function checkObject(w: Writer, node: SchemaNode, path: TemplatePath, v: string)
   }
 }
 
+/** Every `x-exceeds-seconds` rule under `node`, with the dotted path of the value that carries it. */
+function exceedsRules(node: SchemaNode, path: readonly string[] = []): { path: string[]; other: string }[] {
+  const own =
+    node["x-exceeds-seconds"] === undefined ? [] : [{ path: [...path], other: node["x-exceeds-seconds"] }];
+  return [
+    ...own,
+    ...Object.entries(node.properties ?? {}).flatMap(([name, child]) => exceedsRules(child, [...path, name])),
+  ];
+}
+
+/**
+ * Checks that compare two values. They run after every per-value check has passed (the template stops at
+ * its first failure), so both values are there and well-formed: an integer and a `<n>s` string.
+ */
+function checkExceeds(w: Writer, root: SchemaNode): void {
+  for (const rule of exceedsRules(root)) {
+    const node = rule.path.reduce<SchemaNode>((at, key) => at.properties?.[key] ?? {}, root);
+    const words = exceedsSecondsWords(rule.other, placeholder, expectedText(node));
+    const value = w.nextVar();
+    const other = w.nextVar();
+    const index = (path: readonly string[]) =>
+      `(index $v0 ${path.map((key) => JSON.stringify(key)).join(" ")})`;
+    w.lines.push(
+      `{{- ${value} := ${index(rule.path)} }}`,
+      `{{- ${other} := ${index(rule.other.split("."))} }}`,
+      `{{- if le (float64 ${value}) (float64 (trimSuffix "s" ${other})) }}`,
+      failWith(`${rule.path.join(".")}: ${valueMessage({ ...words, got: placeholder })}`, [
+        other,
+        got(value),
+      ]),
+      "{{- end }}",
+    );
+  }
+}
+
 /** The bytes of `templates/_check-values.tpl`, defining `spirl-system.checkValues`. */
 export function renderTemplateChecks(root: SchemaNode): string {
   const w = new Writer();
   w.lines.push('{{- define "spirl-system.checkValues" -}}', "{{- $v0 := .Values }}");
   checkObject(w, root, { text: "", args: [] }, "$v0");
+  checkExceeds(w, root);
   w.lines.push("{{- end -}}");
   return `${header}${gotHelper}${w.lines.join("\n")}\n`;
 }

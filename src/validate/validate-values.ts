@@ -122,10 +122,13 @@ function draftsFor(values: unknown, issues: readonly z.core.$ZodIssue[]): Draft[
       drafts.push({ path, atKey: false, finding: () => ({ code: "missing", path, message }) });
       continue;
     }
+    // A rule across values (the model's own check, `code: "custom"`) brings its own words.
+    const customExpected =
+      issue.code === "custom" ? (issue.params as { expected?: unknown } | undefined)?.expected : undefined;
     const explanation: Explanation = explainValue(node, value) ?? {
-      code: "invalid-format",
+      code: issue.code === "custom" ? "out-of-range" : "invalid-format",
       what: issue.message,
-      expected: expectedText(node),
+      expected: typeof customExpected === "string" ? customExpected : expectedText(node),
     };
     drafts.push({
       path,

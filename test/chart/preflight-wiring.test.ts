@@ -91,12 +91,19 @@ describe.each(helms)("preflight wiring rendered by $name (Helm $major)", ({ name
       "helm.sh/hook": "pre-install,pre-upgrade",
       "helm.sh/hook-weight": "0",
       "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+      // Helm >= 3.18 and 4 print the failed hook Pod's logs; the preflight is its main container.
+      "helm.sh/hook-output-log-policy": "hook-failed",
     });
-    expect(job?.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 300 });
-    expect(hookAccount?.metadata.annotations).toMatchObject({
+    // Below helm's default --timeout (5m), so a stuck hook ends as the Job's own failure.
+    expect(job?.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 240 });
+    expect(hookAccount?.metadata.annotations).toEqual({
       "helm.sh/hook": "pre-install,pre-upgrade",
       "helm.sh/hook-weight": "-10",
+      // Deleted with the Job.
+      "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
       "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000",
+      // serviceAccount.annotations of ci/workload-identity-values.yaml
+      "example.com/owner": "platform",
     });
     const pod = podTemplate(job);
     expect(pod.spec).toMatchObject({
@@ -112,6 +119,55 @@ describe.each(helms)("preflight wiring rendered by $name (Helm $major)", ({ name
     // The hook's main container is the same container as the init container.
     const init = podTemplate(find(docs, "Deployment")).spec.initContainers?.[0];
     expect(pod.spec.containers).toEqual([init]);
+  });
+
+  it("gives the hook's ServiceAccount the user's serviceAccount.annotations, never over its hook annotations", async () => {
+    const docs = await render(
+      "serviceAccount.annotations.azure\\.workload\\.identity/tenant-id=tenant-a",
+      "serviceAccount.annotations.example\\.com/team=keys",
+      "serviceAccount.annotations.helm\\.sh/hook-delete-policy=hook-failed",
+      "serviceAccount.annotations.helm\\.sh/hook=post-install",
+      "serviceAccount.annotations.azure\\.workload\\.identity/client-id=ffffffff-0000-0000-0000-000000000000",
+    );
+    const hookAccount = find(docs, "ServiceAccount", "-preflight");
+    expect(hookAccount?.metadata.annotations).toEqual({
+      "azure.workload.identity/tenant-id": "tenant-a",
+      "example.com/team": "keys",
+      "example.com/owner": "platform",
+      // serviceAccount.workloadIdentity.clientId wins, as on the release's own ServiceAccount.
+      "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000",
+      "helm.sh/hook": "pre-install,pre-upgrade",
+      "helm.sh/hook-weight": "-10",
+      "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+    });
+    const releaseAccount = docs.find((doc) => doc.kind === "ServiceAccount" && doc !== hookAccount);
+    expect(releaseAccount?.metadata.annotations).toMatchObject({
+      "azure.workload.identity/tenant-id": "tenant-a",
+      "example.com/team": "keys",
+    });
+  });
+
+  it("gives the hook's ServiceAccount only its hook annotations without a client id or user annotations", async () => {
+    const docs = await render("serviceAccount.workloadIdentity.clientId=", "serviceAccount.annotations=null");
+    expect(find(docs, "ServiceAccount", "-preflight")?.metadata.annotations).toEqual({
+      "helm.sh/hook": "pre-install,pre-upgrade",
+      "helm.sh/hook-weight": "-10",
+      "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+    });
+  });
+
+  it("refuses a hook deadline that does not exceed preflight.timeout, naming both values", async () => {
+    const refused = await runHelm(
+      name,
+      ["template", "tds", chartDir, "-f", workloadIdentityValues, "--set", "preflight.timeout=240s"],
+      { reject: false },
+    );
+    expect(refused.exitCode).toBe(1);
+    expect(String(refused.stderr)).toContain(
+      "preflight.hook.activeDeadlineSeconds: must be more than preflight.timeout (240s); expected an integer from 30 to 3600, more than the seconds of preflight.timeout; got 240",
+    );
+    const docs = await render("preflight.timeout=239s");
+    expect(find(docs, "Job")?.spec).toMatchObject({ activeDeadlineSeconds: 240 });
   });
 
   it("uses the existing ServiceAccount for the hook when the chart does not create one", async () => {

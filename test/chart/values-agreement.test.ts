@@ -45,12 +45,17 @@ describe("the Zod model, Ajv on values.schema.json, Helm 4 and Helm 3 agree", ()
       return {
         name: entry.name,
         expected: entry.valid,
+        schemaCannotTell: entry.schemaCannotTell === true,
         verdicts: { model, ajv, helm4, helm3, templateChecks: skipped.valid },
         ...(wordedLikeCli ? {} : { templateFailure: failure ?? skipped.stderr, cli: lines }),
       };
     });
     const disagreements = verdicts.filter(
-      (v) => !Object.values(v.verdicts).every((verdict) => verdict === v.expected) || "templateFailure" in v,
+      (v) =>
+        !Object.entries(v.verdicts).every(
+          // Ajv judges the schema alone, which cannot compare two values: it must accept those files.
+          ([judge, verdict]) => verdict === (judge === "ajv" && v.schemaCannotTell ? true : v.expected),
+        ) || "templateFailure" in v,
     );
     const valid = verdicts.filter((v) => v.expected).length;
     console.log(

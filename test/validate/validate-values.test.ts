@@ -20,7 +20,7 @@ const good = {
   preflight: {
     image: { repository: "ghcr.io/spirl/spirl-keywrap", tag: "", pullPolicy: "IfNotPresent" },
     initContainer: { enabled: true },
-    hook: { enabled: true, activeDeadlineSeconds: 300 },
+    hook: { enabled: true, activeDeadlineSeconds: 240 },
     timeout: "60s",
     logFormat: "text",
     resources: {},
@@ -35,6 +35,19 @@ function withKeyVault(keyVault: Record<string, unknown>) {
 describe("validateValues", () => {
   it("accepts the chart's documented example", () => {
     expect(validateValues(good)).toEqual([]);
+  });
+
+  it("refuses a hook deadline that does not exceed preflight.timeout, at the deadline's path", () => {
+    const values = { ...good, preflight: { ...good.preflight, timeout: "240s" } };
+    expect(validateValues(values)).toEqual([
+      {
+        code: "out-of-range",
+        path: ["preflight", "hook", "activeDeadlineSeconds"],
+        message:
+          "must be more than preflight.timeout (240s); expected an integer from 30 to 3600, more than the seconds of preflight.timeout; got 240",
+      },
+    ]);
+    expect(validateValues({ ...good, preflight: { ...good.preflight, timeout: "239s" } })).toEqual([]);
   });
 
   // Every known URL mistake is recognised and explained, in the order the model lists them.
