@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createClusterPki } from "./cluster-pki.ts";
+import { type ClusterPki, createClusterPki } from "./cluster-pki.ts";
 import { freePort } from "./free-port.ts";
 import { type KubeClient, kubeClient } from "./kube-client.ts";
 import { toolPath } from "./tools.ts";
@@ -38,6 +38,11 @@ export interface LocalCluster extends ClusterInfo {
 export interface StartLocalClusterOptions {
   /** Give up waiting for /readyz after this long. Default 180 s (two busy cores). */
   readonly readyTimeoutMs?: number;
+  /**
+   * More kube-apiserver flags, made once the PKI exists (e.g. a kubelet client certificate signed with
+   * `pki.caKey`, for `--kubelet-client-certificate`). Default none.
+   */
+  readonly extraApiServerArgs?: (pki: ClusterPki, dir: string) => Promise<readonly string[]>;
 }
 
 /**
@@ -68,6 +73,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
 
   try {
     const pki = await createClusterPki(dir);
+    const extraArgs = (await options.extraApiServerArgs?.(pki, dir)) ?? [];
     await mkdir(join(dir, "logs"));
     const [etcdPort, etcdPeerPort, apiPort] = await distinctPorts(3);
     const server = `https://127.0.0.1:${apiPort}`;
@@ -109,6 +115,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
       "--endpoint-reconciler-type=none",
       "--profiling=false",
       "--v=1",
+      ...extraArgs,
     ]);
     children.push(apiserver);
 
