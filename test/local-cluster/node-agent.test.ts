@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NodeAgent, startNodeAgent } from "../../src/local-cluster/node-agent/index.ts";
 import type { ClusterPki } from "../helpers/cluster-pki.ts";
 import { type FakePodNetwork, fakePodNetwork, testImages } from "../helpers/fake-pod-network.ts";
+import { freePort } from "../helpers/free-port.ts";
 import { type LocalCluster, startLocalCluster } from "../helpers/local-cluster.ts";
 import { toolPath } from "../helpers/tools.ts";
 
@@ -438,6 +439,24 @@ describe("node agent", () => {
     );
     expect(backOff.status?.containerStatuses?.[0]?.state.waiting?.reason).toBe("CrashLoopBackOff");
     expect(await kubectl("logs", "crasher", "--previous")).toBe("crash");
+  });
+
+  it("marks a container ready once its HTTP readiness probe passes on a named port", async () => {
+    const port = await freePort();
+    const server = `require("node:http").createServer((q, r) => r.end("ok")).listen(${port}, "127.0.0.1", () => console.log("listening"))`;
+    await createPod("probed", {
+      containers: [
+        js("main", server, {
+          ports: [{ name: "web", containerPort: port }],
+          readinessProbe: { httpGet: { path: "/ready", port: "web" }, periodSeconds: 1 },
+          livenessProbe: { tcpSocket: { port }, periodSeconds: 1 },
+        }),
+      ],
+    });
+    const pod = await waitPod("probed", "ready", (p) => p.status?.containerStatuses?.[0]?.ready === true);
+    expect(pod.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    await cluster.admin.json("DELETE", podPath("probed"));
   });
 
   it("ends a Pod past its activeDeadlineSeconds Failed with DeadlineExceeded", async () => {
