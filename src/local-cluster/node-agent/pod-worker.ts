@@ -166,7 +166,11 @@ export class PodWorker {
       this.#warn("FailedCreatePodSandBox", `Failed to create pod sandbox: ${(error as Error).message}`);
       throw error;
     }
-    if (this.#terminating) return;
+    if (this.#terminating) {
+      // Deleted while the sandbox was being made: the teardown may have run before it existed.
+      if (this.#torndown) await this.#sandbox.destroy();
+      return;
+    }
     this.#requestStatus();
     this.#armDeadline();
     while (!this.#volumes) {
@@ -314,6 +318,8 @@ export class PodWorker {
       spec.name,
       `${run}.log`,
     );
+    // Env, Secrets and files were awaited: the Pod may have been deleted meanwhile.
+    if (this.#finished || this.#terminating) return false;
     const writer = new ContainerLogWriter(logFile);
     let child: ChildProcess;
     try {
