@@ -8,6 +8,8 @@ const run = promisify(execFile);
 /** Files of a throw-away PKI for one local cluster. */
 export interface ClusterPki {
   readonly caCert: string;
+  /** The CA's key, to sign more certificates for a test (e.g. a kubelet's). */
+  readonly caKey: string;
   readonly servingCert: string;
   readonly servingKey: string;
   readonly adminCert: string;
@@ -120,6 +122,7 @@ export async function createClusterPki(
   await openssl("pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub");
   return {
     caCert: f("ca.crt"),
+    caKey: f("ca.key"),
     servingCert: f("serving.crt"),
     servingKey: f("serving.key"),
     adminCert: f("admin.crt"),
