@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/cluster/**", "test/preflight/failure-catalogue.test.ts"],
+          exclude: ["test/cluster/**", "test/pods/**", "test/preflight/failure-catalogue.test.ts"],
           // Many tests start real processes (helm, the SDK in a child, the emulator); two cores are shared.
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -40,6 +40,18 @@ export default defineConfig({
           include: ["test/cluster/**/*.test.ts"],
           globalSetup: ["test/helpers/cluster-setup.ts"],
           testTimeout: 180_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Scenarios on a local cluster that runs Pods (node agent, Workload Identity webhook, emulator),
+        // started once by the global setup; helm install/upgrade with hooks, as on AKS.
+        test: {
+          name: "pods",
+          include: ["test/pods/**/*.test.ts"],
+          globalSetup: ["test/helpers/pods-setup.ts"],
+          testTimeout: 420_000,
           hookTimeout: 300_000,
           sequence: { groupOrder: 1 },
         },
