@@ -33,7 +33,11 @@ export async function emulatorAdmin(method: string, path: string, body?: unknown
 /** Creates a key on the local HSM; `grant` (default true) gives the identity Crypto User on it. */
 export async function createKey(keyName: string, options: { grant?: boolean } = {}): Promise<void> {
   await emulatorAdmin("POST", `/hsms/localhsm/keys/${keyName}`);
-  if (options.grant === false) return;
+  if (options.grant !== false) await grantKey(keyName);
+}
+
+/** Gives the identity Managed HSM Crypto User at `/keys/<keyName>` (the key need not exist). */
+export async function grantKey(keyName: string): Promise<void> {
   await emulatorAdmin("POST", "/role-assignments", {
     principalId: podCluster().identity.objectId,
     role: "Managed HSM Crypto User",
