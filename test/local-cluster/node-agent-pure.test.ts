@@ -4,6 +4,7 @@ import { parseLogLine, selectEntries } from "../../src/local-cluster/node-agent/
 import { imageRepository, resolveProgram } from "../../src/local-cluster/node-agent/image-table.ts";
 import { parseLogQuery } from "../../src/local-cluster/node-agent/kubelet-server.ts";
 import { isNodeAgentError } from "../../src/local-cluster/node-agent/node-agent-error.ts";
+import { podHostname } from "../../src/local-cluster/node-agent/pod-hostname.ts";
 import {
   buildPodStatus,
   type ContainerRecord,
@@ -319,5 +320,23 @@ describe("probes", () => {
     expect(probePort("https", container)).toBe(8443);
     expect(probePort(9000, container)).toBe(9000);
     expect(probePort("other", container)).toBeUndefined();
+  });
+});
+
+describe("pod hostname", () => {
+  const pod = (name: string, hostname?: string): V1Pod => ({
+    metadata: { name },
+    spec: { containers: [], ...(hostname === undefined ? {} : { hostname }) },
+  });
+
+  it("is spec.hostname when set, else the Pod name", () => {
+    expect(podHostname(pod("server-7c9d-x2k4f"))).toBe("server-7c9d-x2k4f");
+    expect(podHostname(pod("server-7c9d-x2k4f", "tds-0"))).toBe("tds-0");
+  });
+
+  it("cuts a long name to 63 characters without a trailing dash or dot, as the kubelet does", () => {
+    const long = `${"a".repeat(61)}-.-cdef`;
+    expect(podHostname(pod(long))).toBe("a".repeat(61));
+    expect(podHostname(pod("c".repeat(70)))).toBe("c".repeat(63));
   });
 });

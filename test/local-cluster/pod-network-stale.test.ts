@@ -13,7 +13,7 @@ const podNetworkIndex = new URL("../../src/local-cluster/pod-network/index.ts", 
 const ownerScript = `
 const { createPodNetwork } = await import(process.argv[1]);
 const network = await createPodNetwork();
-const sandbox = await network.createSandbox("stale-pod");
+const sandbox = await network.createSandbox("stale-pod", { hostname: "stale-pod" });
 const sleeper = sandbox.startProcess({ argv: [process.execPath, "-e", "setInterval(() => {}, 1000)"], env: {}, mounts: [] });
 console.log(JSON.stringify({ bridge: network.bridge, sleeperPid: sleeper.pid }));
 setInterval(() => {}, 1000);
@@ -27,6 +27,13 @@ function isRunning(pid: number): boolean {
     return false;
   }
 }
+
+/** Mount points in this (the host's) mount namespace under network N's data folder. */
+const mountsOf = (n: number) =>
+  readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4] ?? "")
+    .filter((mountPoint) => mountPoint.startsWith(`/run/spirl-local-cluster/${n}.d`));
 
 const ip = (...args: string[]) => execFileSync("/usr/sbin/ip", args, { encoding: "utf8" });
 
@@ -46,6 +53,13 @@ describe("stale pod networks", () => {
       expect(readFileSync(`/run/spirl-local-cluster/${n}`, "utf8").trim()).toBe(String(owner.pid));
       expect(ip("netns", "list")).toContain(`spirl${n}-stalepod`);
       expect(isRunning(left.sleeperPid)).toBe(true);
+      // The data folder's own bind mount and the Pod's pinned UTS namespace.
+      expect(mountsOf(n)).toEqual(
+        expect.arrayContaining([
+          `/run/spirl-local-cluster/${n}.d`,
+          `/run/spirl-local-cluster/${n}.d/ns/spirl${n}-stalepod-uts`,
+        ]),
+      );
 
       // Other test files may hold or free lower numbers meanwhile: claim until the dead owner's comes up.
       for (let attempt = 0; attempt < 250 && claimed.at(-1)?.bridge !== left.bridge; attempt++)
@@ -53,6 +67,8 @@ describe("stale pod networks", () => {
       expect(claimed.at(-1)?.bridge).toBe(left.bridge);
       expect(readFileSync(`/run/spirl-local-cluster/${n}`, "utf8").trim()).toBe(String(process.pid));
       expect(ip("netns", "list")).not.toContain(`spirl${n}-`);
+      // Only the new owner's own data folder mount: no namespace pinned by the dead owner.
+      expect(mountsOf(n)).toEqual([`/run/spirl-local-cluster/${n}.d`]);
       expect(ip("-o", "link", "show")).not.toMatch(new RegExp(`spirl${n}v\\d+`));
       const deadline = Date.now() + 10_000;
       while (isRunning(left.sleeperPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

@@ -7,5 +7,11 @@ export {
   resolveProgram,
 } from "./image-table.ts";
 export { isNodeAgentError, NodeAgentError, type NodeAgentErrorCode } from "./node-agent-error.ts";
-export type { PodNetwork, PodSandbox, SandboxMount, SandboxProcessSpec } from "./sandbox-contract.ts";
+export type {
+  PodNetwork,
+  PodSandbox,
+  SandboxMount,
+  SandboxOptions,
+  SandboxProcessSpec,
+} from "./sandbox-contract.ts";
 export { type NodeAgent, type NodeAgentOptions, startNodeAgent } from "./start-node-agent.ts";

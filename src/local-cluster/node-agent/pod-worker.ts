@@ -7,6 +7,7 @@ import { ContainerLogWriter, parseLogLine } from "./container-log.ts";
 import { type ImageTable, resolveProgram } from "./image-table.ts";
 import { isNodeAgentError } from "./node-agent-error.ts";
 import { type PodApi, podApi } from "./pod-api.ts";
+import { podHostname } from "./pod-hostname.ts";
 import { buildPodStatus, type ContainerRecord, type ContainerState, type Termination } from "./pod-status.ts";
 import { type PodVolumes, writePodVolumes } from "./pod-volumes.ts";
 import { expandVars, resolveEnv } from "./resolve-env.ts";
@@ -161,7 +162,7 @@ export class PodWorker {
     this.#startTime = pod.status?.startTime ? new Date(pod.status.startTime) : new Date();
     this.#requestStatus();
     try {
-      this.#sandbox = await this.#deps.network.createSandbox(this.uid);
+      this.#sandbox = await this.#deps.network.createSandbox(this.uid, { hostname: podHostname(pod) });
     } catch (error) {
       this.#warn("FailedCreatePodSandBox", `Failed to create pod sandbox: ${(error as Error).message}`);
       throw error;

@@ -32,12 +32,18 @@ export interface PodSandbox {
   destroy(): Promise<void>;
 }
 
+/** Options of {@link PodNetwork.createSandbox}. */
+export interface SandboxOptions {
+  /** The Pod's hostname (an RFC 1123 label): its processes get their own UTS namespace with this name. */
+  readonly hostname?: string;
+}
+
 /** The local cluster's Pod network. */
 export interface PodNetwork {
   readonly bridge: string;
   readonly gatewayIp: string;
   readonly cidr: string;
   forward(target: { host: string; port: number }): Promise<number>;
-  createSandbox(podUid: string): Promise<PodSandbox>;
+  createSandbox(podUid: string, options?: SandboxOptions): Promise<PodSandbox>;
   close(): Promise<void>;
 }

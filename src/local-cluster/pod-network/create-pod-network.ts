@@ -3,8 +3,9 @@ import { claimNetworkNumber } from "./claim-network-number.ts";
 import { hostTools, runHostCommand } from "./host-tools.ts";
 import { bridgeName, dataDir, hostVethName, netnsPrefix, networkAddresses } from "./network-names.ts";
 import { PodNetworkError } from "./pod-network-error.ts";
-import { openPodSandbox, type PodSandbox } from "./pod-sandbox.ts";
+import { openPodSandbox, type PodSandbox, type SandboxOptions } from "./pod-sandbox.ts";
 import { openTcpForward, type TcpForward } from "./tcp-forward.ts";
+import { checkHostname } from "./uts-namespace.ts";
 
 /** One local cluster's Pod network: a bridge with the host as gateway, and the Pods on it. */
 export interface PodNetwork {
@@ -16,8 +17,11 @@ export interface PodNetwork {
   readonly cidr: string;
   /** Listens on gatewayIp:<free port> and pipes each connection to target; returns the port. */
   forward(target: { readonly host: string; readonly port: number }): Promise<number>;
-  /** A network namespace on the bridge with the next free address, and a host folder. */
-  createSandbox(podUid: string): Promise<PodSandbox>;
+  /**
+   * A network namespace on the bridge with the next free address, and a host folder; with
+   * `options.hostname`, also a UTS namespace of that name (`HOSTNAME_INVALID` unless an RFC 1123 label).
+   */
+  createSandbox(podUid: string, options?: SandboxOptions): Promise<PodSandbox>;
   /** Kills every process, removes every sandbox, the forwards, the bridge. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -79,8 +83,10 @@ export async function createPodNetwork(options: CreatePodNetworkOptions = {}): P
       throw new PodNetworkError(`pod network ${bridge} is closed`, { code: "CLOSED" });
   };
 
-  const createSandbox = async (podUid: string): Promise<PodSandbox> => {
+  const createSandbox = async (podUid: string, options: SandboxOptions = {}): Promise<PodSandbox> => {
     checkOpen();
+    const { hostname } = options;
+    if (hostname !== undefined) checkHostname(hostname);
     let k: number = podAddressRange.first;
     while (usedAddresses.has(k)) k++;
     if (k > podAddressRange.last)
@@ -100,6 +106,7 @@ export async function createPodNetwork(options: CreatePodNetworkOptions = {}): P
         link,
         dataDir: data,
         log,
+        hostname,
         onDestroyed: () => {
           sandboxes.delete(sandbox);
           free();

@@ -14,6 +14,8 @@ export interface HostTools {
   readonly umount: string;
   readonly mkdir: string;
   readonly sh: string;
+  /** Sets a Pod's hostname inside its new UTS namespace. */
+  readonly hostname: string;
 }
 
 // Root's usual PATH; the test runner's PATH may lack the sbin folders where `ip` lives.
@@ -28,7 +30,7 @@ function findTool(name: string): string {
     } catch {}
   }
   throw new PodNetworkError(
-    `host tool ${name} not found in ${searchDirs.join(":")}; install iproute2 and util-linux`,
+    `host tool ${name} not found in ${searchDirs.join(":")}; install iproute2, util-linux and hostname`,
     { code: "HOST_TOOL_MISSING" },
   );
 }
@@ -46,6 +48,7 @@ export function hostTools(): HostTools {
     umount: findTool("umount"),
     mkdir: findTool("mkdir"),
     sh: findTool("sh"),
+    hostname: findTool("hostname"),
   };
   return found;
 }

@@ -13,7 +13,7 @@ export const bridgeName = (n: number): string => `spirlbr${n}`;
 /** Owner record of network N: the owner's pid. */
 export const recordPath = (n: number): string => `${stateRoot}/${n}`;
 
-/** Data folder of network N: `ns/` holds persisted mount namespaces, `pods/` each sandbox's folder. */
+/** Data folder of network N: `ns/` holds persisted mount and UTS namespaces, `pods/` each sandbox's folder. */
 export const dataDir = (n: number): string => `${stateRoot}/${n}.d`;
 
 /** Prefix of the network namespaces of network N: `spirl<N>-<short pod uid>`. */

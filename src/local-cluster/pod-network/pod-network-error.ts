@@ -2,7 +2,7 @@ import { CodedError, codedErrorGuard } from "../../errors/index.ts";
 
 /** Stable codes of {@link PodNetworkError}; the kubelet and tests match on these, never on messages. */
 export type PodNetworkErrorCode =
-  /** A host tool the pod network needs (ip, nsenter, unshare, setpriv, mount, umount, sh) is not installed. */
+  /** A host tool the pod network needs (ip, nsenter, unshare, setpriv, mount, umount, mkdir, sh, hostname) is not installed. */
   | "HOST_TOOL_MISSING"
   /** A host command (ip, mount, …) failed or did not finish in time. */
   | "HOST_COMMAND_FAILED"
@@ -23,7 +23,11 @@ export type PodNetworkErrorCode =
   /** A mount binds a file onto a folder or a folder onto a file. */
   | "MOUNT_TYPE_MISMATCH"
   /** Preparing the process's mount namespace (tmpfs, mkdir, bind) failed. */
-  | "MOUNT_SETUP_FAILED";
+  | "MOUNT_SETUP_FAILED"
+  /** A sandbox hostname is not an RFC 1123 label of at most 63 characters. */
+  | "HOSTNAME_INVALID"
+  /** Making the sandbox's UTS namespace (unshare --uts, hostname) failed. */
+  | "UTS_SETUP_FAILED";
 
 /** The one error the pod network throws; its message is one line and never holds env values. */
 export class PodNetworkError extends CodedError<PodNetworkErrorCode> {

@@ -7,6 +7,7 @@ import { planMounts, type SandboxMount } from "./mount-plan.ts";
 import { PodNetworkError } from "./pod-network-error.ts";
 import { killNetnsProcesses, netnsPids } from "./remove-network-leftovers.ts";
 import { createSandboxLink, removeSandboxLink, type SandboxLink } from "./sandbox-netns.ts";
+import { prepareUtsNamespace, releaseUtsNamespace } from "./uts-namespace.ts";
 
 /** What {@link PodSandbox.startProcess} runs. */
 export interface ProcessSpec {
@@ -24,17 +25,27 @@ export interface ProcessSpec {
   readonly supplementalGroups?: readonly number[];
 }
 
+/** Options of {@link PodNetwork.createSandbox}. */
+export interface SandboxOptions {
+  /**
+   * The Pod's hostname (an RFC 1123 label, at most 63 characters): its processes get their own UTS
+   * namespace with this name, as the kubelet gives `spec.hostname` or the Pod name. Default: none, the
+   * processes share the host's hostname.
+   */
+  readonly hostname?: string;
+}
+
 /** One Pod: a network namespace on the bridge, a host folder, and the processes started in it. */
 export interface PodSandbox {
   readonly ip: string;
   /** Host folder for this Pod's files (volumes are written by the kubelet under `<dir>/volumes/<name>/`). */
   readonly dir: string;
   /**
-   * Starts argv in the Pod's network namespace and its own private mount namespace (each mount's hostPath
-   * bind-mounted at containerPath, read-only when asked), as uid/gid when given. stdin is closed;
-   * stdout/stderr are pipes. The ChildProcess is the workload itself (every wrapper execs), so its exit
-   * code and signal are the workload's; 126/127 with a `nsenter:`/`setpriv:` stderr line mean argv[0]
-   * could not be executed. Throws a PodNetworkError for a bad spec or when the mounts cannot be made.
+   * Starts argv in the Pod's network namespace, its UTS namespace when it has a hostname, and its own
+   * private mount namespace (each mount's hostPath bind-mounted at containerPath, read-only when asked),
+   * as uid/gid when given. stdin is closed; stdout/stderr are pipes. The ChildProcess is the workload
+   * itself (every wrapper execs), so its exit code and signal are the workload's; 126/127 with a
+   * `nsenter:`/`setpriv:` stderr line mean argv[0] could not be executed. Throws a PodNetworkError for a bad spec or when the mounts cannot be made.
    */
   startProcess(spec: ProcessSpec): ChildProcess;
   /** Kills the Pod's processes (SIGKILL), removes its netns, veth and dir. Safe to call twice. */
@@ -48,6 +59,8 @@ export interface SandboxContext {
   /** The network's data folder (private bind mount; `ns/` and `pods/` inside). */
   readonly dataDir: string;
   readonly log: (line: string) => void;
+  /** Checked by the caller; see {@link SandboxOptions.hostname}. */
+  readonly hostname?: string | undefined;
   /** Called once the sandbox is gone, to free its address. */
   readonly onDestroyed: () => void;
 }
@@ -89,15 +102,20 @@ function identityArgs(tools: HostTools, spec: ProcessSpec): string[] {
   ];
 }
 
-/** Creates the sandbox's network link and folder. */
+/** Creates the sandbox's network link, folder and, for a hostname, its UTS namespace. */
 export async function openPodSandbox(context: SandboxContext): Promise<PodSandbox> {
-  const { tools, link, dataDir, log } = context;
+  const { tools, link, dataDir, log, hostname } = context;
   const dir = `${dataDir}/pods/${link.netns}`;
+  // Pinned for the sandbox's whole life, unlike the per-process mount namespaces: every process of the
+  // Pod shares one hostname. Mount files are `<netns>-<number>`, so this name never meets one of them.
+  const utsFile = hostname === undefined ? undefined : `${dataDir}/ns/${link.netns}-uts`;
   await createSandboxLink(tools, link, log);
   try {
     await mkdir(dir, { recursive: true, mode: 0o755 });
+    if (utsFile !== undefined && hostname !== undefined) await prepareUtsNamespace(tools, utsFile, hostname);
   } catch (error) {
     await removeSandboxLink(tools, link, log);
+    await rm(dir, { recursive: true, force: true });
     throw error;
   }
   const children = new Set<ChildProcess>();
@@ -119,6 +137,7 @@ export async function openPodSandbox(context: SandboxContext): Promise<PodSandbo
     const args = [
       `--net=/run/netns/${link.netns}`,
       `--mount=${nsFile}`,
+      ...(utsFile === undefined ? [] : [`--uts=${utsFile}`]),
       "--wd=/",
       "--",
       ...identityArgs(tools, spec),
@@ -164,6 +183,7 @@ export async function openPodSandbox(context: SandboxContext): Promise<PodSandbo
         pinned.delete(nsFile);
         releaseMountNamespace(tools, nsFile);
       }
+      if (utsFile !== undefined) await releaseUtsNamespace(tools, utsFile);
       await rm(dir, { recursive: true, force: true });
       context.onDestroyed();
     })();

@@ -27,7 +27,10 @@ export async function killNetnsProcesses(tools: HostTools, netns: string): Promi
   return pids;
 }
 
-/** Unmounts every persisted mount namespace in `<dataDir>/ns`, then the data folder's own bind mount. */
+/**
+ * Unmounts every persisted namespace in `<dataDir>/ns` (the processes' mount namespaces and the Pods' UTS
+ * namespaces), then the data folder's own bind mount.
+ */
 export async function releaseDataDir(
   tools: HostTools,
   dir: string,
