@@ -228,12 +228,17 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
         }),
     });
     // KEK rotation: new envelopes already use the target version (the store wraps with it); this moves
-    // the old ones. A pinned version never changes while running: one pass at start is all it needs.
+    // the old ones. Only the Lease holder rewraps, and a replica that starts during a rollout is not the
+    // holder yet: so it looks every rotation check whether it has become the holder, and makes its first
+    // pass then. After that, a pinned version never changes while running (no more passes, no HSM call);
+    // the latest version is looked up again every KEK check interval.
     const pinned = config.keyVersion !== undefined && config.keyVersion !== "";
-    const kekCheckIntervalMs = pinned ? 2 ** 31 - 1 : (options.kekCheckIntervalMs ?? 3_600_000);
+    const kekCheckIntervalMs = options.kekCheckIntervalMs ?? 3_600_000;
+    let lastPassAt: number | undefined;
     rewrap = runPeriodically({
       run: async () => {
         if (!lease.isLeader()) return;
+        if (lastPassAt !== undefined && (pinned || Date.now() - lastPassAt < kekCheckIntervalMs)) return;
         const report = await store.rewrap();
         const moved = report.records.filter((record) => record.outcome === "rewrapped");
         const failed = report.records.filter((record) => record.outcome === "failed");
@@ -249,8 +254,9 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
               .map((record) => `${record.name} (${record.error?.code ?? "failed"})`)
               .join(", ")}`,
           );
+        lastPassAt = Date.now();
       },
-      intervalMs: kekCheckIntervalMs,
+      intervalMs: Math.min(checkIntervalMs, kekCheckIntervalMs),
       maxBackoffMs: Math.min(kekCheckIntervalMs, 300_000),
       deadlineMs: 600_000,
       signal: watching.signal,
