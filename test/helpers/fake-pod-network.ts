@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PodNetwork, PodSandbox, SandboxProcessSpec } from "../../src/local-cluster/node-agent/index.ts";
+import type { PodNetwork, PodSandbox, ProcessSpec } from "../../src/local-cluster/pod-network/index.ts";
 
 /** One process the fake started, with the spec the node agent asked for. */
 export interface StartedProcess {
   readonly podUid: string;
-  readonly spec: SandboxProcessSpec;
+  readonly spec: ProcessSpec;
   readonly child: ChildProcess;
 }
 

@@ -95,6 +95,42 @@ export function helmRelease(
   );
 }
 
+/**
+ * A fresh namespace and granted key, both ServiceAccounts federated, then `helm install tds … --wait`:
+ * what most scenarios start from. Returns Helm's result; the caller asserts on it.
+ */
+export async function installFresh(
+  helm: HelmName,
+  namespacePrefix: string,
+  extra: Record<string, string | number> = {},
+) {
+  const namespace = uniqueName(namespacePrefix);
+  const keyName = uniqueName("kek");
+  await createKey(keyName);
+  await federateRelease(namespace, "tds");
+  const install = await helmRelease(helm, "install", "tds", namespace, [
+    ...releaseValues(keyName, extra),
+    "--wait",
+    "--timeout",
+    "4m",
+  ]);
+  return { namespace, keyName, install };
+}
+
+/** The server container's log of a Pod (`--previous`: of its last terminated run). */
+export async function serverLog(namespace: string, podName: string, options: { previous?: boolean } = {}) {
+  const result = await kubectl([
+    "logs",
+    "-n",
+    namespace,
+    podName,
+    "-c",
+    "trust-domain-server",
+    ...(options.previous === true ? ["--previous"] : []),
+  ]);
+  return result.stdout;
+}
+
 export function helmUninstall(helm: HelmName, release: string, namespace: string) {
   return runHelm(helm, ["uninstall", release, "-n", namespace, "--wait", "--timeout", "2m"], {
     kubeconfig: podCluster().kubeconfig,

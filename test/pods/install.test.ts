@@ -13,6 +13,7 @@ import {
   listPods,
   readyServerPods,
   releaseValues,
+  serverLog,
   signingKeys,
   trustDomain,
   uniqueName,
@@ -50,15 +51,7 @@ describe.each(helms)("helm install with $name", ({ name: helm, major }) => {
     });
     expect(pod.status.containerStatuses?.[0]).toMatchObject({ name: "trust-domain-server", ready: true });
 
-    const serverLog = await kubectl([
-      "logs",
-      "-n",
-      namespace,
-      pod.metadata.name,
-      "-c",
-      "trust-domain-server",
-    ]);
-    expect(serverLog.stdout).toContain(
+    expect(await serverLog(namespace, pod.metadata.name)).toContain(
       `Key wrapping via Azure Key Vault keyVaultURL=${hsmUrl} keyName=${keyName}`,
     );
     const initLog = await kubectl(["logs", "-n", namespace, pod.metadata.name, "-c", "keywrap-preflight"]);

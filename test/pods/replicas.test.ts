@@ -2,17 +2,7 @@
 // the leader's Pod is deleted the other replica takes the Lease over and no key is lost or duplicated.
 import { describe, expect, it } from "vitest";
 import { helms } from "../helpers/helm.ts";
-import {
-  admin,
-  createKey,
-  federateRelease,
-  helmRelease,
-  readyServerPods,
-  releaseValues,
-  signingKeys,
-  uniqueName,
-  waitFor,
-} from "../helpers/pod-cluster.ts";
+import { admin, installFresh, readyServerPods, signingKeys, waitFor } from "../helpers/pod-cluster.ts";
 
 interface LeaseLike {
   spec: { holderIdentity?: string; leaseTransitions?: number };
@@ -20,16 +10,9 @@ interface LeaseLike {
 
 describe.each(helms)("two replicas installed with $name", ({ name: helm, major }) => {
   it("one Lease holder, one key per use; deleting the leader's Pod hands over without losing a key", async () => {
-    const namespace = uniqueName(`replicas-h${major}`);
-    const keyName = uniqueName("kek");
-    await createKey(keyName);
-    await federateRelease(namespace, "tds");
-    const install = await helmRelease(helm, "install", "tds", namespace, [
-      ...releaseValues(keyName, { "trustDomainServer.replicas": 2 }),
-      "--wait",
-      "--timeout",
-      "4m",
-    ]);
+    const { namespace, install } = await installFresh(helm, `replicas-h${major}`, {
+      "trustDomainServer.replicas": 2,
+    });
     expect(install.exitCode, install.stderr).toBe(0);
     const pods = await waitFor("two ready replicas", async () => {
       const ready = await readyServerPods(namespace, "tds");

@@ -10,10 +10,11 @@ import {
   federateRelease,
   fetchSvidFromPod,
   helmRelease,
-  kubectl,
+  installFresh,
   listPods,
   readyServerPods,
   releaseValues,
+  serverLog,
   signingKeys,
   uniqueName,
   waitFor,
@@ -23,14 +24,7 @@ const waitArgs = ["--wait", "--timeout", "4m"];
 
 describe.each(helms)("helm upgrade with $name", ({ name: helm, major }) => {
   it("after a KEK rotation pinned by keyVersion: rolls out, rewraps every key, SVIDs keep verifying", async () => {
-    const namespace = uniqueName(`rotate-h${major}`);
-    const keyName = uniqueName("kek");
-    await createKey(keyName);
-    await federateRelease(namespace, "tds");
-    const install = await helmRelease(helm, "install", "tds", namespace, [
-      ...releaseValues(keyName),
-      ...waitArgs,
-    ]);
+    const { namespace, keyName, install } = await installFresh(helm, `rotate-h${major}`);
     expect(install.exitCode, install.stderr).toBe(0);
     const [before] = await readyServerPods(namespace, "tds");
     const svidBefore = await fetchSvidFromPod(namespace, before?.status.podIP ?? "");
@@ -69,7 +63,7 @@ describe.each(helms)("helm upgrade with $name", ({ name: helm, major }) => {
     expect(svidAfter).toMatchObject({ verified: true, kid: svidBefore.kid });
   });
 
-  it("to another key name: the chart refuses; with the check bypassed, the server refuses to start", async () => {
+  it("to another HSM or key name: the chart refuses; with the check bypassed, the server refuses to start", async () => {
     const namespace = uniqueName(`switch-h${major}`);
     const keyName = uniqueName("kek");
     const otherKey = uniqueName("other");
@@ -93,6 +87,14 @@ describe.each(helms)("helm upgrade with $name", ({ name: helm, major }) => {
     expect(refused.stderr).toContain(
       "azure.keyVault.keyName: switching the key-wrapping key on an existing deployment is not supported",
     );
+    const otherHsm = await helmRelease(helm, "upgrade", "tds", namespace, [
+      ...releaseValues(keyName, { "azure.keyVault.url": "https://otherhsm.managedhsm.azure.net/" }),
+      ...waitArgs,
+    ]);
+    expect(otherHsm.exitCode).not.toBe(0);
+    expect(otherHsm.stderr).toContain(
+      "azure.keyVault.url: switching the key-wrapping HSM on an existing deployment is not supported",
+    );
 
     // Bypass the chart's check (it looks at the running Deployment): delete it, then upgrade. The hook passes
     // (the other key works), but the server finds keys wrapped by another key and will not start.
@@ -114,17 +116,11 @@ describe.each(helms)("helm upgrade with $name", ({ name: helm, major }) => {
         "app.kubernetes.io/instance=tds,app.kubernetes.io/component=trust-domain-server",
       );
       if (pod === undefined) return undefined;
-      const logs = await kubectl(["logs", "-n", namespace, pod.metadata.name, "-c", "trust-domain-server"]);
-      const previous = await kubectl([
-        "logs",
-        "-n",
-        namespace,
-        pod.metadata.name,
-        "-c",
-        "trust-domain-server",
-        "--previous",
-      ]);
-      const text = `${logs.stdout}\n${previous.stdout}`;
+      const runs = [
+        await serverLog(namespace, pod.metadata.name),
+        await serverLog(namespace, pod.metadata.name, { previous: true }),
+      ];
+      const text = runs.join("\n");
       return text.includes("PROVIDER_MISMATCH") ? text : undefined;
     });
     expect(log).toContain(otherKey);

@@ -7,11 +7,4 @@ export {
   resolveProgram,
 } from "./image-table.ts";
 export { isNodeAgentError, NodeAgentError, type NodeAgentErrorCode } from "./node-agent-error.ts";
-export type {
-  PodNetwork,
-  PodSandbox,
-  SandboxMount,
-  SandboxOptions,
-  SandboxProcessSpec,
-} from "./sandbox-contract.ts";
 export { type NodeAgent, type NodeAgentOptions, startNodeAgent } from "./start-node-agent.ts";

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { join } from "node:path";
 import type { CoreV1Api, V1Container, V1Pod, V1PodCondition, V1Probe } from "@kubernetes/client-node";
+import type { PodNetwork, PodSandbox, SandboxMount } from "../pod-network/index.ts";
 import { ContainerLogWriter, parseLogLine } from "./container-log.ts";
 import { type ImageTable, resolveProgram } from "./image-table.ts";
 import { isNodeAgentError } from "./node-agent-error.ts";
@@ -12,7 +13,6 @@ import { buildPodStatus, type ContainerRecord, type ContainerState, type Termina
 import { type PodVolumes, writePodVolumes } from "./pod-volumes.ts";
 import { expandVars, resolveEnv } from "./resolve-env.ts";
 import { runProbe } from "./run-probe.ts";
-import type { PodNetwork, PodSandbox, SandboxMount } from "./sandbox-contract.ts";
 
 /** What every Pod's worker shares with the node agent. */
 export interface PodWorkerDeps {

@@ -1,9 +1,9 @@
 import { CoreV1Api, type KubeConfig, type V1Pod, VersionApi, Watch } from "@kubernetes/client-node";
+import type { PodNetwork } from "../pod-network/index.ts";
 import type { ImageTable } from "./image-table.ts";
 import { startKubeletServer } from "./kubelet-server.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.ts";
 import { registerNode } from "./register-node.ts";
-import type { PodNetwork } from "./sandbox-contract.ts";
 
 /** Options of {@link startNodeAgent}. */
 export interface NodeAgentOptions {
