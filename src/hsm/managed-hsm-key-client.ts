@@ -12,6 +12,7 @@ import { createDeadline, type Deadline } from "./deadline.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
 import { keepAliveAgent } from "./keep-alive-agent.ts";
 import { type KeyId, parseKeyId } from "./parse-key-id.ts";
+import { type PrefetchingCredential, prefetchingCredential } from "./prefetching-credential.ts";
 import { proxyFailurePolicy } from "./proxy-failure-policy.ts";
 import { type RetryPolicy, retryWithinDeadline } from "./retry-within-deadline.ts";
 import { sharedChallengePolicy } from "./shared-challenge-policy.ts";
@@ -76,6 +77,7 @@ const gcm = "A256GCM";
 export class ManagedHsmKeyClient {
   readonly #recorder = new CallRecorder();
   readonly #credential: TokenCredential;
+  readonly #prefetching: PrefetchingCredential;
   readonly #keys: KeyClient;
   readonly #vaultHost: string;
   readonly #retry: RetryPolicy;
@@ -84,7 +86,9 @@ export class ManagedHsmKeyClient {
   readonly #clientOptions: KeyClientOptions & CryptographyClientOptions;
 
   constructor(options: ManagedHsmKeyClientOptions) {
-    this.#credential = recordTokens(options.credential ?? createDefaultCredential(), this.#recorder);
+    // Below the recorder: only the time the SDK waits for a token counts as token time.
+    this.#prefetching = prefetchingCredential(options.credential ?? createDefaultCredential());
+    this.#credential = recordTokens(this.#prefetching, this.#recorder);
     this.#retry = options.retry ?? {};
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.#vaultHost = new URL(options.vaultUrl).host.toLowerCase();
@@ -107,6 +111,22 @@ export class ManagedHsmKeyClient {
   /** Calls, token requests and the latest request id so far. */
   stats(): HsmCallStats {
     return this.#recorder.stats();
+  }
+
+  /**
+   * Starts the token request the SDK will make after the HSM's 401 challenge (the HSM's resource, this
+   * tenant, CAE on), so that Entra's round trips run beside the HSM's connection and challenge instead
+   * of after them. A challenge naming another tenant or resource just makes its own request.
+   */
+  prefetchToken(options: { readonly tenantId: string | undefined } & CallOptions): void {
+    if (options.tenantId === undefined || options.tenantId === "") return;
+    // The HSM's resource is its host without the HSM's name: https://managedhsm.azure.net.
+    const resource = `https://${this.#vaultHost.slice(this.#vaultHost.indexOf(".") + 1)}`;
+    this.#prefetching.prefetch([`${resource}/.default`], {
+      tenantId: options.tenantId,
+      enableCae: true,
+      abortSignal: (options.deadline ?? createDeadline(this.#defaultTimeoutMs)).signal,
+    });
   }
 
   /** Gets the key: the pinned `version`, or the latest when it is omitted or empty. */
