@@ -1,12 +1,12 @@
 // `node scripts/bench-validate.ts [runs]`: a cold `spirl-keywrap validate` (a new Node process each run)
 // against `helm lint --strict` and `helm template` on the same chart and values: the bin as it runs after
-// `npm run build` (the startup snapshot, built here first) and from source (no snapshot). Prints the median and
-// spread (min-max) of each, and ratios to helm lint; then the cost per MB of a generated 10 MB values file
-// against `helm template` on it. Needs the tools from `npm run tools`.
+// `npm run build` (the sh bin execing the startup snapshot, built here first; also via the JS launcher)
+// and from source (no snapshot). Prints the median and spread (min-max) of each, and ratios to helm lint;
+// then the cost per MB of a generated 10 MB values file against `helm template` on it. Needs the tools from `npm run tools`.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildValidateSnapshot } from "./build-validate-snapshot.ts";
 
@@ -28,7 +28,17 @@ await buildValidateSnapshot(snapshotDir);
 
 const subjects: { name: string; command: string; args: string[]; env?: Record<string, string> }[] = [
   {
+    // The bin as a shell runs it (src/cli/spirl-keywrap, sh), with this Node first on PATH.
     name: "spirl-keywrap validate",
+    command: `${root}src/cli/spirl-keywrap`,
+    args: ["validate", "-f", values],
+    env: {
+      SPIRL_KEYWRAP_SNAPSHOT_DIR: snapshotDir,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+    },
+  },
+  {
+    name: "  via the JS launcher",
     command: process.execPath,
     args: [`${root}src/cli/bin.js`, "validate", "-f", values],
     env: { SPIRL_KEYWRAP_SNAPSHOT_DIR: snapshotDir },

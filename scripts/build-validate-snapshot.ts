@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { sourceHash } from "../src/cli/source-hash.ts";
-import { nodeIdentity, type SnapshotStamp } from "../src/cli/validate-snapshot.ts";
+import { nodeFileIdentity, nodeIdentity, type SnapshotStamp } from "../src/cli/validate-snapshot.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const entry = `${root}src/cli/validate-snapshot-main.ts`;
@@ -63,6 +63,8 @@ export async function buildValidateSnapshot(dir: string): Promise<number> {
   execFileSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", script], { stdio: "inherit" });
   const stamp: SnapshotStamp = { node: nodeIdentity(), inputs, sourceHash: sourceHash(inputs) };
   writeFileSync(`${blob}.json`, `${JSON.stringify(stamp, null, 2)}\n`);
+  // The same Node as the sh bin (src/cli/spirl-keywrap) checks it before it execs the snapshot itself.
+  writeFileSync(`${blob}.node`, `${nodeFileIdentity()}\n`);
   return readFileSync(blob).length;
 }
 

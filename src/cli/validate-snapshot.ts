@@ -38,6 +38,16 @@ export function nodeIdentity(): string {
   return `${process.execPath} ${process.version} ${process.arch} ${size} ${mtimeMs}`;
 }
 
+/**
+ * The running Node binary as the sh bin (src/cli/spirl-keywrap) sees it with `stat -L -c '%d %i %s %Y'`:
+ * device, inode, size and modification time in whole seconds. Written beside the snapshot as
+ * `validate.blob.node`, so the bin can exec the snapshot without starting a Node to check it.
+ */
+export function nodeFileIdentity(): string {
+  const { dev, ino, size, mtimeMs } = statSync(process.execPath);
+  return `${dev} ${ino} ${size} ${Math.floor(mtimeMs / 1000)}`;
+}
+
 function readStamp(blob: string): SnapshotStamp | undefined {
   try {
     return JSON.parse(readFileSync(`${blob}.json`, "utf8")) as SnapshotStamp;

@@ -10,8 +10,9 @@ import { CallRecorder, type HsmCallStats } from "./call-recorder.ts";
 import { createDefaultCredential, recordTokens } from "./create-credential.ts";
 import { createDeadline, type Deadline } from "./deadline.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
-import { keepAliveAgent } from "./keep-alive-agent.ts";
+import { keepAliveAgent, type PreconnectingAgent } from "./keep-alive-agent.ts";
 import { type KeyId, parseKeyId } from "./parse-key-id.ts";
+import { type PrefetchingCredential, prefetchingCredential } from "./prefetching-credential.ts";
 import { proxyFailurePolicy } from "./proxy-failure-policy.ts";
 import { type RetryPolicy, retryWithinDeadline } from "./retry-within-deadline.ts";
 import { sharedChallengePolicy } from "./shared-challenge-policy.ts";
@@ -76,23 +77,28 @@ const gcm = "A256GCM";
 export class ManagedHsmKeyClient {
   readonly #recorder = new CallRecorder();
   readonly #credential: TokenCredential;
+  readonly #prefetching: PrefetchingCredential;
   readonly #keys: KeyClient;
   readonly #vaultHost: string;
   readonly #retry: RetryPolicy;
   readonly #defaultTimeoutMs: number;
   readonly #cryptoClients = new Map<string, CryptographyClient>();
   readonly #clientOptions: KeyClientOptions & CryptographyClientOptions;
+  readonly #agent: PreconnectingAgent;
 
   constructor(options: ManagedHsmKeyClientOptions) {
-    this.#credential = recordTokens(options.credential ?? createDefaultCredential(), this.#recorder);
+    // Below the recorder: only the time the SDK waits for a token counts as token time.
+    this.#prefetching = prefetchingCredential(options.credential ?? createDefaultCredential());
+    this.#credential = recordTokens(this.#prefetching, this.#recorder);
     this.#retry = options.retry ?? {};
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.#vaultHost = new URL(options.vaultUrl).host.toLowerCase();
+    this.#agent = keepAliveAgent(new URL(options.vaultUrl).hostname, process.env);
     this.#clientOptions = {
       retryOptions: { maxRetries: 0 },
       // Shared by the key client and every crypto client: one connection (one tunnel, one TLS handshake)
       // for all calls to this HSM instead of one per request.
-      agent: keepAliveAgent(new URL(options.vaultUrl).hostname, process.env),
+      agent: this.#agent,
       // The proxy check is outside the recorder, so a proxy's answer is still counted as a call.
       additionalPolicies: [
         // First, so a replayed challenge is neither sent nor counted as a call.
@@ -107,6 +113,31 @@ export class ManagedHsmKeyClient {
   /** Calls, token requests and the latest request id so far. */
   stats(): HsmCallStats {
     return this.#recorder.stats();
+  }
+
+  /**
+   * Starts the token request the SDK will make after the HSM's 401 challenge (the HSM's resource, this
+   * tenant, CAE on), so that Entra's round trips run beside the HSM's connection and challenge instead
+   * of after them. A challenge naming another tenant or resource just makes its own request.
+   */
+  prefetchToken(options: { readonly tenantId: string | undefined } & CallOptions): void {
+    if (options.tenantId === undefined || options.tenantId === "") return;
+    // The HSM's resource is its host without the HSM's name: https://managedhsm.azure.net.
+    const resource = `https://${this.#vaultHost.slice(this.#vaultHost.indexOf(".") + 1)}`;
+    this.#prefetching.prefetch([`${resource}/.default`], {
+      tenantId: options.tenantId,
+      enableCae: true,
+      abortSignal: (options.deadline ?? createDeadline(this.#defaultTimeoutMs)).signal,
+    });
+  }
+
+  /**
+   * Opens a second connection to the HSM now, for two requests that will be in flight together (the
+   * decrypt beside the negative decrypt): opened while the token is on its way, its CONNECT and TLS
+   * handshake are off the critical path; opened when the second request needs it, they are on it.
+   */
+  preconnect(): void {
+    this.#agent.preconnect(new URL(`https://${this.#vaultHost}`).hostname);
   }
 
   /** Gets the key: the pinned `version`, or the latest when it is omitted or empty. */

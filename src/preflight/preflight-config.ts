@@ -1,15 +1,13 @@
 import { isOutsideManagedHsm } from "../config/managed-hsm-url.ts";
-import { spirlSystemValues } from "../config/values-model.ts";
-import {
-  annotatedValuesSchema,
-  describeGot,
-  expectedText,
-  type SchemaNode,
-  valueMessage,
-} from "../schema/index.ts";
-import { explainValue } from "../validate/index.ts";
+import { expectedText } from "../schema/describe-node.ts";
+import { describeGot, valueMessage } from "../schema/value-message.ts";
+import { explainValue } from "../validate/explain-value.ts";
 import { configSources } from "./config-sources.ts";
+import { keyVaultRules } from "./key-vault-rules.generated.ts";
 import { PreflightError } from "./preflight-error.ts";
+
+// Direct module imports, not the areas' index files: those reach the zod model, which the preflight's
+// bundle leaves out. The rules come from the model all the same, through the generated keyVaultRules.
 
 /** The key the preflight checks, as the chart's `azure.keyVault` values state it. */
 export interface PreflightConfig {
@@ -29,13 +27,12 @@ export interface PreflightConfigInput {
 
 type Field = keyof typeof configSources;
 
-function fieldNode(field: Field): SchemaNode {
-  return annotatedValuesSchema().properties?.azure?.properties?.keyVault?.properties?.[field] ?? {};
-}
+const fields = Object.keys(configSources) as Field[];
 
 /**
  * Re-validates the preflight input with the chart's values model (the same rules and messages as
- * `spirl-keywrap validate` and the chart's schema). Throws `CONFIG_INVALID` or `URL_NOT_MANAGED_HSM`.
+ * `spirl-keywrap validate` and the chart's schema, through the rules generated from it). Throws
+ * `CONFIG_INVALID` or `URL_NOT_MANAGED_HSM`.
  */
 export function validatePreflightConfig(input: PreflightConfigInput): PreflightConfig {
   const keyVersion = input.keyVersion === "" ? undefined : input.keyVersion;
@@ -44,21 +41,29 @@ export function validatePreflightConfig(input: PreflightConfigInput): PreflightC
     keyName: input.keyName ?? "",
     ...(keyVersion !== undefined && { keyVersion }),
   };
-  const result = spirlSystemValues.shape.azure.shape.keyVault.safeParse(candidate);
-  if (result.success) return candidate;
-  const fields = [...new Set(result.error.issues.map((issue) => String(issue.path[0])))] as Field[];
-  const messages = fields.map((field) => {
-    const node = fieldNode(field);
+  const failures = fields.flatMap((field) => {
     const value = candidate[field as keyof typeof candidate];
+    if (value === undefined && !keyVaultRules.required.includes(field)) return [];
+    const node = keyVaultRules.properties[field];
     const explanation = explainValue(node, value);
+    return explanation === undefined ? [] : [{ field, node, value, what: explanation.what }];
+  });
+  const [first] = failures;
+  if (first === undefined) return candidate;
+  const messages = failures.map(({ field, node, value, what }) => {
     const source = configSources[field];
-    const what = explanation?.what ?? "is invalid";
     return `${source.value} (${source.flag} or ${source.env}) ${valueMessage({ what, expected: expectedText(node), got: describeGot(value) })}`;
   });
-  const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${fields.slice(1).join(", ")})` : "";
+  const more =
+    failures.length > 1
+      ? ` (and ${failures.length - 1} more: ${failures
+          .slice(1)
+          .map(({ field }) => field)
+          .join(", ")})`
+      : "";
   const message = `${messages[0]}${more}`;
   // A URL that parses but names another service is the most common mistake: it gets its own code.
-  if (fields[0] === "url" && isOutsideManagedHsm(candidate.url))
+  if (first.field === "url" && isOutsideManagedHsm(candidate.url))
     throw new PreflightError(message, { code: "URL_NOT_MANAGED_HSM" });
   throw new PreflightError(message, { code: "CONFIG_INVALID" });
 }

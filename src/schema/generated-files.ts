@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { annotatedValuesSchema } from "./annotated-values-schema.ts";
+import { keyVaultRulesPath, renderKeyVaultRules } from "./render-key-vault-rules.ts";
 import { renderTemplateChecks } from "./render-template-checks.ts";
 import { renderValuesSchema } from "./render-values-schema.ts";
 import { injectValuesTable, renderValuesTable } from "./render-values-table.ts";
@@ -26,6 +27,7 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
     { path: `${chart}/values.yaml`, content: renderValuesYaml(root) },
     { path: `${chart}/templates/_check-values.tpl`, content: renderTemplateChecks(root) },
     { path: `${chart}/README.md`, content: injectValuesTable(readme, renderValuesTable(root)) },
+    { path: keyVaultRulesPath, content: renderKeyVaultRules(root) },
   ];
 }
 

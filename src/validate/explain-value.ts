@@ -1,4 +1,6 @@
-import { expectedText, nodeTypes, type SchemaNode, typeWords, wrongFormat } from "../schema/index.ts";
+// The modules themselves, not src/schema/index.ts: the preflight's bundle explains values too, without zod.
+import { expectedText, nodeTypes, typeWords, wrongFormat } from "../schema/describe-node.ts";
+import type { SchemaNode } from "../schema/schema-node.ts";
 import type { FindingCode } from "./finding.ts";
 
 /** What is wrong with a value, in words, with the code of the finding. */

@@ -1,5 +1,5 @@
 // The single-file bundle the image runs behaves like the source: built as `npm run build` does, run in a pod-like child.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -38,6 +38,14 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     );
     expect(run.stdout).toContain(`keyVersion=${version}`);
     expect(callCounts(run).hsmCalls).toBe(5);
+  });
+
+  // zod was 440 KB of a 1 MB bundle; the preflight judges its settings with the rules generated from the
+  // model (src/preflight/key-vault-rules.generated.ts) instead.
+  it("leaves zod out", async () => {
+    const text = await readFile(bundle, "utf8");
+    expect(text).not.toContain("$ZodType");
+    expect(text).not.toContain("ZodError");
   });
 
   // The bundle's own entry exits after the verdict too: a proxy that never answers CONNECT leaves a socket

@@ -11,6 +11,37 @@ interface LogEntry {
   readonly operation: string;
   readonly status: number;
   readonly hsm?: string;
+  /** When the emulator received the request and when it answered (ISO 8601, its own clock). */
+  readonly time: string;
+  readonly answered?: string;
+}
+
+/** The one entry of `operation` answered with `status`. */
+function only(entries: readonly LogEntry[], operation: string, status: number): LogEntry {
+  const found = entries.filter((entry) => entry.operation === operation && entry.status === status);
+  expect(found, `${operation}:${status} in ${JSON.stringify(entries)}`).toHaveLength(1);
+  return found[0] as LogEntry;
+}
+
+/** True when each of the two requests arrived before the other was answered: they were in flight together. */
+function overlap(a: LogEntry, b: LogEntry): boolean {
+  const answered = (entry: LogEntry) => Date.parse(entry.answered ?? "");
+  return Date.parse(a.time) < answered(b) && Date.parse(b.time) < answered(a);
+}
+
+/** One passing run under an added round trip, returning the emulator's log of it. */
+async function loggedRun(latencyMs: number): Promise<LogEntry[]> {
+  await emulator.admin("DELETE", "/requests");
+  // A drawn latency fault is what logs each CONNECT; it also makes every request last a round trip, so
+  // requests in flight together show as overlapping intervals in the log (no time is asserted).
+  expect((await emulator.admin("POST", "/faults", { kind: "latency", latencyMs })).status).toBe(201);
+  try {
+    const run = await runPreflightCli(emulator, { keyName });
+    expect(run.exitCode, run.stderr).toBe(0);
+    return ((await emulator.admin("GET", "/requests")).json as { entries: LogEntry[] }).entries;
+  } finally {
+    await emulator.admin("DELETE", "/faults");
+  }
 }
 
 beforeAll(async () => {
@@ -18,17 +49,12 @@ beforeAll(async () => {
 });
 
 describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
-  it("uses one HSM connection (one CONNECT, one TLS handshake) and one challenge for all its requests", async () => {
-    await emulator.admin("DELETE", "/requests");
-    // A drawn latency fault is what logs each CONNECT; 0 ms adds nothing.
-    expect((await emulator.admin("POST", "/faults", { kind: "latency", latencyMs: 0 })).status).toBe(201);
-    try {
-      const run = await runPreflightCli(emulator, { keyName });
-      expect(run.exitCode, run.stderr).toBe(0);
-      const { entries } = (await emulator.admin("GET", "/requests")).json as { entries: LogEntry[] };
+  it("uses two HSM connections (one opened ahead for the decrypt beside the negative) and one challenge", async () => {
+    {
+      const entries = await loggedRun(0);
       const hsm = entries.filter((entry) => entry.hsm !== undefined);
-      expect(hsm.filter((entry) => entry.operation === "connect-hsm")).toHaveLength(1);
-      // Over it: one challenge for the HSM (the crypto client is handed the key client's), then the key
+      expect(hsm.filter((entry) => entry.operation === "connect-hsm")).toHaveLength(2);
+      // Over them: one challenge for the HSM (the crypto client is handed the key client's), then the key
       // read, the round trip and the negative, nothing else.
       expect(
         hsm
@@ -36,8 +62,24 @@ describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
           .map((entry) => `${entry.operation}:${entry.status}`)
           .sort(),
       ).toEqual(["decrypt:200", "decrypt:400", "encrypt:200", "getKey:200", "getKey:401"]);
-    } finally {
-      await emulator.admin("DELETE", "/faults");
     }
+  });
+
+  it("asks Entra for its token while the HSM's connection and challenge are in flight", async () => {
+    const entries = await loggedRun(50);
+    const challenge = only(entries, "getKey", 401);
+    const token = only(entries, "token", 200);
+    // Before, the token was asked for only after the challenge's answer named the resource.
+    expect(overlap(token, challenge), JSON.stringify({ token, challenge })).toBe(true);
+    const [first, second] = entries.filter((entry) => entry.operation === "connect-hsm");
+    expect(first && overlap(only(entries, "connect-entra", 200), first)).toBe(true);
+    // The second connection is opened once the first is up, before the first authenticated request
+    // (which waits for the token), not when the decrypts need it.
+    expect(Date.parse(second?.time ?? "") < Date.parse(only(entries, "getKey", 200).time)).toBe(true);
+  });
+
+  it("sends the decrypt and the negative decrypt together", async () => {
+    const entries = await loggedRun(50);
+    expect(overlap(only(entries, "decrypt", 200), only(entries, "decrypt", 400))).toBe(true);
   });
 });
