@@ -20,6 +20,8 @@ export function projectImages(bundleDir: string = repo("dist")): ImageTable {
   return {
     [keywrapImage]: {
       entrypoint: ["/nodejs/bin/node", "/app/preflight.mjs"],
+      // The Dockerfile's `USER 65532:65532` (distroless nonroot).
+      user: { uid: 65532, gid: 65532 },
       programs: [
         { match: ["/nodejs/bin/node", "/app/preflight.mjs"], run: [node, bundle("preflight.mjs")] },
         { match: ["/nodejs/bin/node", "/app/server.mjs"], run: [node, bundle("server.mjs")] },
@@ -27,6 +29,7 @@ export function projectImages(bundleDir: string = repo("dist")): ImageTable {
     },
     [svidClientImage]: {
       entrypoint: ["/app/fetch-jwt-svid"],
+      user: { uid: 65532, gid: 65532 },
       programs: [
         {
           match: ["/app/fetch-jwt-svid"],

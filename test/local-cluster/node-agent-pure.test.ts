@@ -163,6 +163,32 @@ describe("env", () => {
       resolveEnv({ name: "c", envFrom: [{ secretRef: { name: "gone" } }] }, context),
     ).rejects.toThrow(/not found/);
   });
+
+  it.each(["NODE_OPTIONS", "NODE_PATH", "LD_PRELOAD", "LD_LIBRARY_PATH"])(
+    "refuses %s from the Pod: it would load code the image table does not name",
+    async (name) => {
+      await expect(
+        resolveEnv({ name: "c", env: [{ name, value: "--import=data:text/javascript,1" }] }, context),
+      ).rejects.toMatchObject({ code: "CONTAINER_CONFIG", message: expect.stringContaining(name) });
+    },
+  );
+
+  it("refuses such a variable from envFrom too, and passes NODE_ENV and NODE_EXTRA_CA_CERTS", async () => {
+    await expect(
+      resolveEnv({ name: "c", envFrom: [{ prefix: "NODE_", secretRef: { name: "s" } }] }, context),
+    ).rejects.toMatchObject({ code: "CONTAINER_CONFIG" });
+    const env = await resolveEnv(
+      {
+        name: "c",
+        env: [
+          { name: "NODE_ENV", value: "production" },
+          { name: "NODE_EXTRA_CA_CERTS", value: "/var/run/secrets/ca.crt" },
+        ],
+      },
+      context,
+    );
+    expect(env).toMatchObject({ NODE_ENV: "production", NODE_EXTRA_CA_CERTS: "/var/run/secrets/ca.crt" });
+  });
 });
 
 const at = new Date("2030-01-01T00:00:00Z");

@@ -329,6 +329,34 @@ describe("node agent", () => {
     );
   });
 
+  it("refuses runAsNonRoot when the container would run as root, and NODE_OPTIONS from the Pod", async () => {
+    const before = network.started.length;
+    const rootPod = await createPod("root-refused", {
+      restartPolicy: "Never",
+      securityContext: { runAsNonRoot: true },
+      containers: [js("main", `console.log("ran")`)],
+    });
+    const envPod = await createPod("node-options-refused", {
+      restartPolicy: "Never",
+      containers: [
+        { ...js("main", `console.log("ran")`), env: [{ name: "NODE_OPTIONS", value: "--import=data:," }] },
+      ],
+    });
+    for (const [name, text] of [
+      ["root-refused", "runAsNonRoot and image will run as root"],
+      ["node-options-refused", "NODE_OPTIONS"],
+    ] as const) {
+      const pod = await waitPod(
+        name,
+        "a config error",
+        (p) => p.status?.containerStatuses?.[0]?.state.waiting?.reason === "CreateContainerConfigError",
+      );
+      expect(pod.status?.containerStatuses?.[0]?.state.waiting?.message).toContain(text);
+    }
+    const uids = [rootPod.metadata.uid, envPod.metadata.uid];
+    expect(network.started.slice(before).filter((s) => uids.includes(s.podUid))).toEqual([]);
+  });
+
   it("streams logs with kubectl logs -f, --tail and --timestamps", async () => {
     await createPod("chatty", {
       restartPolicy: "Never",

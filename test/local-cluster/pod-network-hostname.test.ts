@@ -76,7 +76,7 @@ describe("pod sandbox hostname", () => {
 
   it.each([
     ["upper case", "Pod-A"],
-    ["a dot", "pod.a"],
+    ["an empty part", "pod..a"],
     ["a leading dash", "-pod"],
     ["a trailing dash", "pod-"],
     ["an underscore", "pod_a"],
@@ -87,6 +87,17 @@ describe("pod sandbox hostname", () => {
       name: "PodNetworkError",
       code: "HOSTNAME_INVALID",
     });
+  });
+
+  it("takes a dotted Pod name as it is, as the kubelet does", async () => {
+    const sandbox = await network.createSandbox("uts-dots", { hostname: "my.release-abc" });
+    try {
+      expect((await ended(sandbox.startProcess({ argv: printHostname, env: {}, mounts: [] }))).stdout).toBe(
+        "my.release-abc\n",
+      );
+    } finally {
+      await sandbox.destroy();
+    }
   });
 
   it("accepts a 63-character label", async () => {

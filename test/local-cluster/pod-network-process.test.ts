@@ -167,8 +167,11 @@ describe("processes in a pod sandbox", () => {
     ["not normalised", "/var/run//secrets/x", "MOUNT_PATH_INVALID"],
     ["trailing slash", "/var/run/secrets/x/", "MOUNT_PATH_INVALID"],
     ["the root", "/", "MOUNT_PATH_INVALID"],
-    ["missing outside /run/secrets", "/no/such/folder/token", "MOUNT_TARGET_MISSING"],
-    ["a folder for a file", "/tmp", "MOUNT_TYPE_MISMATCH"],
+    ["missing outside the Pod paths", "/no/such/folder/token", "MOUNT_PATH_INVALID"],
+    // Existing host files a Pod could otherwise cover with its own: what it runs, what the loader reads.
+    ["the Node binary", process.execPath, "MOUNT_PATH_INVALID"],
+    ["/etc/ld.so.preload", "/etc/ld.so.preload", "MOUNT_PATH_INVALID"],
+    ["a host folder", "/tmp", "MOUNT_PATH_INVALID"],
   ])("refuses a containerPath that is %s", (_, containerPath, code) => {
     const mounts = [{ hostPath: join(files, "token"), containerPath, readOnly: true }];
     expect(() => a.startProcess({ argv: [process.execPath], env: {}, mounts })).toThrow(

@@ -14,6 +14,8 @@ export interface ImageEntry {
   /** The image's ENTRYPOINT, used when the container has no `command`. */
   readonly entrypoint: readonly string[];
   readonly programs: readonly ImageProgram[];
+  /** The image's USER, used when the Pod sets no runAsUser/runAsGroup. Default: root, as for an image without one. */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /** Image repository (tag and digest ignored) -> what it may run. Nothing else ever runs. */
@@ -31,6 +33,12 @@ export function imageRepository(image: string): string {
  * The host argv for a container: argv = (command ?? entrypoint) + (args ?? []), whose first n entries must
  * equal one program's `match`; the rest are passed through. Anything else is refused, never run.
  */
+/** The user an image runs as (its USER), or undefined for root or an image the table does not have. */
+export function imageUser(images: ImageTable, image: string): ImageEntry["user"] {
+  const repository = imageRepository(image);
+  return Object.hasOwn(images, repository) ? images[repository]?.user : undefined;
+}
+
 export function resolveProgram(
   images: ImageTable,
   container: Pick<V1Container, "name" | "image" | "command" | "args">,

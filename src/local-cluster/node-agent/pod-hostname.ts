@@ -6,8 +6,7 @@ const hostnameMaxLength = 63;
 /**
  * The hostname the kubelet gives a Pod's containers: `spec.hostname` when set (the API server has checked
  * it is an RFC 1123 label), else the Pod's name, cut to 63 characters with trailing "-" and "." removed
- * (kubelet's GeneratePodHostNameAndDomain and truncatePodHostnameIfNeeded). The sandbox refuses a name
- * that is not a label, e.g. a Pod name with dots, which the real kubelet would pass on as it is.
+ * (kubelet's GeneratePodHostNameAndDomain and truncatePodHostnameIfNeeded); dots stay, as there.
  */
 export function podHostname(pod: V1Pod): string {
   const hostname = pod.spec?.hostname || pod.metadata?.name || "";

@@ -155,7 +155,7 @@ export async function writePodVolumes(options: PodVolumesOptions): Promise<PodVo
     path: string,
     mode: number,
     source: { audience?: string; expirationSeconds?: number },
-    lifetimeMs: number,
+    delayMs: number,
   ) => {
     const timer = setTimeout(async () => {
       timers.delete(timer);
@@ -165,12 +165,12 @@ export async function writePodVolumes(options: PodVolumesOptions): Promise<PodVo
         const fresh = await requestToken(source);
         if (stopped) return;
         await write(dir, { path, content: Buffer.from(fresh.token), mode }, tokenOwner(pod));
-        next = fresh.lifetimeMs;
+        next = renewalDelayMs(fresh.lifetimeMs);
       } catch (error) {
         options.onRefreshError(error);
       }
-      if (!stopped) keepTokenFresh(dir, path, mode, source, next / 0.8);
-    }, lifetimeMs * 0.8);
+      if (!stopped) keepTokenFresh(dir, path, mode, source, next);
+    }, delayMs);
     timer.unref();
     timers.add(timer);
   };
@@ -245,7 +245,7 @@ export async function writePodVolumes(options: PodVolumesOptions): Promise<PodVo
             const path = checkedPath(volume.name, sat.path);
             const first = await requestToken(sat);
             await write(dir, { path, content: Buffer.from(first.token), mode }, tokenOwner(pod));
-            keepTokenFresh(dir, path, mode, sat, first.lifetimeMs);
+            keepTokenFresh(dir, path, mode, sat, renewalDelayMs(first.lifetimeMs));
           } else if (source.secret) {
             const s = source.secret;
             files.push(
@@ -307,4 +307,9 @@ export async function writePodVolumes(options: PodVolumesOptions): Promise<PodVo
       timers.clear();
     },
   };
+}
+
+/** When to renew a projected token: at 80 % of its life, as the kubelet does. */
+export function renewalDelayMs(lifetimeMs: number): number {
+  return lifetimeMs * 0.8;
 }

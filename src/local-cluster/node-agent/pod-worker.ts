@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { CoreV1Api, V1Container, V1Pod, V1PodCondition, V1Probe } from "@kubernetes/client-node";
 import type { PodNetwork, PodSandbox, SandboxMount } from "../pod-network/index.ts";
 import { ContainerLogWriter, parseLogLine } from "./container-log.ts";
-import { type ImageTable, resolveProgram } from "./image-table.ts";
+import { type ImageTable, imageUser, resolveProgram } from "./image-table.ts";
 import { isNodeAgentError } from "./node-agent-error.ts";
 import { type PodApi, podApi } from "./pod-api.ts";
 import { podHostname } from "./pod-hostname.ts";
@@ -190,7 +190,12 @@ export class PodWorker {
         this.#warn("FailedMount", `MountVolume.SetUp failed: ${(error as Error).message}`);
         if (!(await this.#pause(2000))) return;
       }
-      if (this.#terminating || this.#finished) return;
+      if (this.#terminating || this.#finished) {
+        // Deleted while the volumes were written: the teardown ran before they existed, so stop their
+        // token renewals here, or they would ask for tokens of a Pod that is gone, for ever.
+        this.#volumes?.stop();
+        return;
+      }
     }
     for (const runtime of this.#runtimes.filter((r) => r.init)) {
       const ok = await this.#runInit(runtime);
@@ -289,6 +294,18 @@ export class PodWorker {
     } catch (error) {
       return this.#refuse(runtime, "CreateContainerError", (error as Error).message, false);
     }
+    const security = { ...pod.spec?.securityContext, ...spec.securityContext };
+    // Who it runs as: the Pod's securityContext, else the image's USER (as a container runtime does).
+    const user = imageUser(this.#deps.images, spec.image ?? "");
+    const uid = security.runAsUser ?? user?.uid;
+    const gid = security.runAsGroup ?? user?.gid;
+    if (security.runAsNonRoot === true && (uid === undefined || uid === 0))
+      return this.#refuse(
+        runtime,
+        "CreateContainerConfigError",
+        `container has runAsNonRoot and image will run as root (pod: "${this.#name}", container: ${spec.name})`,
+        true,
+      );
     const run = runtime.restartCount;
     const containerID = `spirl://${this.uid}/${spec.name}/${run}`;
     const termFile = join(sandbox.dir, "termination", `${spec.name}-${run}`);
@@ -307,7 +324,6 @@ export class PodWorker {
       await writeFile(termFile, "", { mode: 0o666 });
       mounts.push({ hostPath: termFile, containerPath: termPath, readOnly: false });
     }
-    const security = { ...pod.spec?.securityContext, ...spec.securityContext };
     const fsGroup = pod.spec?.securityContext?.fsGroup;
     const groups = [
       ...(pod.spec?.securityContext?.supplementalGroups ?? []),
@@ -328,8 +344,8 @@ export class PodWorker {
         argv,
         env,
         mounts,
-        ...(security.runAsUser === undefined ? {} : { uid: security.runAsUser }),
-        ...(security.runAsGroup === undefined ? {} : { gid: security.runAsGroup }),
+        ...(uid === undefined ? {} : { uid }),
+        ...(gid === undefined ? {} : { gid }),
         ...(groups.length === 0 ? {} : { supplementalGroups: groups }),
       });
     } catch (error) {

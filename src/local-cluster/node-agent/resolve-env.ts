@@ -133,6 +133,8 @@ export async function resolveEnv(
     ...apiServerEnv(context.apiServer),
     ...context.defaults,
   };
+  /** What the Pod itself names, checked below: the node's own defaults may set NODE_EXTRA_CA_CERTS. */
+  const setByPod = new Set<string>();
   for (const source of container.envFrom ?? []) {
     const ref = source.secretRef ?? source.configMapRef;
     if (ref === undefined) continue;
@@ -142,9 +144,13 @@ export async function resolveEnv(
       if (ref.optional === true) continue;
       throw missing(`${where}: envFrom ${kind} ${JSON.stringify(ref.name)} not found`);
     }
-    for (const [key, value] of Object.entries(data)) env[`${source.prefix ?? ""}${key}`] = value;
+    for (const [key, value] of Object.entries(data)) {
+      env[`${source.prefix ?? ""}${key}`] = value;
+      setByPod.add(`${source.prefix ?? ""}${key}`);
+    }
   }
   for (const variable of container.env ?? []) {
+    setByPod.add(variable.name);
     const from = variable.valueFrom;
     if (from === undefined) {
       env[variable.name] = expandVars(variable.value ?? "", env);
@@ -176,7 +182,22 @@ export async function resolveEnv(
     }
     env[variable.name] = value;
   }
+  const refused = [...setByPod].find(isCodeLoadingVariable);
+  if (refused !== undefined)
+    throw new NodeAgentError(
+      `${where}: env ${JSON.stringify(refused)}: the local node passes no NODE_* (but NODE_ENV and NODE_EXTRA_CA_CERTS) or LD_* variable from a Pod, since it would make Node or the loader run code the image table does not name`,
+      { code: "CONTAINER_CONFIG" },
+    );
   return env;
+}
+
+/**
+ * Variables that make the Node binary or the dynamic loader load more code (`NODE_OPTIONS=--import=…`,
+ * `LD_PRELOAD`): a Pod setting one would run what it likes under an allowed image's program.
+ */
+export function isCodeLoadingVariable(name: string): boolean {
+  if (name === "NODE_ENV" || name === "NODE_EXTRA_CA_CERTS") return false;
+  return name.startsWith("NODE_") || name.startsWith("LD_");
 }
 
 function missing(message: string): NodeAgentError {

@@ -20,7 +20,13 @@ export interface MountPlan {
 
 // Kubernetes puts service-account and Workload Identity tokens here; these folders do not exist on a
 // host, so inside the Pod they get a fresh tmpfs in which the mount points are made.
-const secretPrefixes = ["/run/secrets", "/var/run/secrets"];
+/**
+ * The only places a Pod's volumes may be mounted: each gets a fresh tmpfs in the Pod's mount namespace (an
+ * empty folder on the host to mount it on), mount points are made inside it. Anywhere else a volume could
+ * cover a host file the Pod's processes then run or load (node, a bundle, /etc/ld.so.preload), so a Pod
+ * could run what the image table does not name. These are the paths the chart and Workload Identity use.
+ */
+const secretPrefixes = ["/run/secrets", "/var/run/secrets", "/etc/spirl-keywrap"];
 
 function checkPath(path: unknown, field: string): string {
   const valid =
@@ -80,17 +86,10 @@ export function planMounts(mounts: readonly SandboxMount[], dataDir: string): Mo
       if (sourceIsDir) binds.push("mkdir", mount.containerPath);
       else binds.push("mkdir", posix.dirname(mount.containerPath), "touch", mount.containerPath);
     } else {
-      const targetIsDir = isDirectory(mount.containerPath);
-      if (targetIsDir === undefined)
-        throw new PodNetworkError(
-          `mount containerPath ${quoteLikeGo(mount.containerPath)} does not exist on the host; only paths under ${secretPrefixes.join(" or ")} are created`,
-          { code: "MOUNT_TARGET_MISSING" },
-        );
-      if (targetIsDir !== sourceIsDir)
-        throw new PodNetworkError(
-          `mount ${quoteLikeGo(mount.hostPath)} -> ${quoteLikeGo(mount.containerPath)}: one is a folder, the other is not`,
-          { code: "MOUNT_TYPE_MISMATCH" },
-        );
+      throw new PodNetworkError(
+        `mount containerPath ${quoteLikeGo(mount.containerPath)}: the local node mounts volumes only under ${secretPrefixes.join(", ")}`,
+        { code: "MOUNT_PATH_INVALID" },
+      );
     }
     binds.push("bind", mount.hostPath, mount.containerPath);
     if (mount.readOnly) binds.push("readonly", mount.containerPath);

@@ -19,9 +19,7 @@ export type PodNetworkErrorCode =
   /** A mount's hostPath does not exist. */
   | "MOUNT_SOURCE_MISSING"
   /** A mount's containerPath does not exist on the host and is not under /run/secrets. */
-  | "MOUNT_TARGET_MISSING"
   /** A mount binds a file onto a folder or a folder onto a file. */
-  | "MOUNT_TYPE_MISMATCH"
   /** Preparing the process's mount namespace (tmpfs, mkdir, bind) failed. */
   | "MOUNT_SETUP_FAILED"
   /** A sandbox hostname is not an RFC 1123 label of at most 63 characters. */

@@ -3,14 +3,15 @@ import { type HostTools, runHostCommand } from "./host-tools.ts";
 import { PodNetworkError } from "./pod-network-error.ts";
 
 /** An RFC 1123 label, as Kubernetes' IsDNS1123Label checks it: what the kubelet accepts as a Pod hostname. */
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A Pod name as the API server allows it (an RFC 1123 subdomain), which the kubelet uses as the hostname. */
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Throws `HOSTNAME_INVALID` unless `hostname` is an RFC 1123 label of at most 63 characters. */
 export function checkHostname(hostname: unknown): asserts hostname is string {
-  if (typeof hostname === "string" && hostname.length <= 63 && dns1123Label.test(hostname)) return;
+  if (typeof hostname === "string" && hostname.length <= 63 && dns1123Subdomain.test(hostname)) return;
   const got = typeof hostname === "string" ? JSON.stringify(hostname.slice(0, 80)) : typeof hostname;
   throw new PodNetworkError(
-    `sandbox hostname: expected an RFC 1123 label (a-z, 0-9 and "-", at most 63, starting and ending with a letter or digit), got ${got}`,
+    `sandbox hostname: expected an RFC 1123 name (a-z, 0-9, "-" and ".", at most 63, each part starting and ending with a letter or digit), got ${got}`,
     { code: "HOSTNAME_INVALID" },
   );
 }
