@@ -237,7 +237,11 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
     let lastPassAt: number | undefined;
     rewrap = runPeriodically({
       run: async () => {
-        if (!lease.isLeader()) return;
+        if (!lease.isLeader()) {
+          // Another replica may wrap new keys with its own version meanwhile: pass again on leading again.
+          lastPassAt = undefined;
+          return;
+        }
         if (lastPassAt !== undefined && (pinned || Date.now() - lastPassAt < kekCheckIntervalMs)) return;
         const report = await store.rewrap();
         const moved = report.records.filter((record) => record.outcome === "rewrapped");
