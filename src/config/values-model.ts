@@ -340,7 +340,7 @@ export const spirlSystemValues = z
               .meta(
                 meta({
                   description:
-                    "Seconds the hook Job may run, image pull included, before Kubernetes stops it. Must be more than preflight.timeout; keep it below helm's --timeout (default 5m, 300 s) so that a stuck hook fails as the Job's own failure, whose log helm prints, rather than as helm's timeout.",
+                    "Seconds the hook Job may run, image pull included, before Kubernetes stops it. Must be more than preflight.timeout when the hook is enabled; keep it below helm's --timeout (default 5m, 300 s) so that a stuck hook fails as the Job's own failure, whose log helm prints, rather than as helm's timeout.",
                   default: 240,
                   "x-expected": hookDeadlineExpected,
                   "x-exceeds-seconds": "preflight.timeout",
@@ -374,8 +374,10 @@ export const spirlSystemValues = z
       // timeout would kill the Job before the preflight can say what is wrong.
       .superRefine((preflight, ctx) => {
         // Zod may run this on values with other issues; judge only what is well-formed.
-        const deadline = (preflight as { hook?: { activeDeadlineSeconds?: unknown } }).hook
-          ?.activeDeadlineSeconds;
+        const hook = (preflight as { hook?: { activeDeadlineSeconds?: unknown; enabled?: unknown } }).hook;
+        // A disabled hook renders no Job: its deadline constrains nothing (the rule of every x-exceeds-seconds).
+        if (hook?.enabled === false) return;
+        const deadline = hook?.activeDeadlineSeconds;
         const timeout = (preflight as { timeout?: unknown }).timeout;
         if (typeof deadline !== "number" || typeof timeout !== "string" || !/^[0-9]+s$/.test(timeout)) return;
         if (deadline > Number(timeout.slice(0, -1))) return;

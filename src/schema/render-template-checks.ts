@@ -185,16 +185,22 @@ function exceedsRules(node: SchemaNode, path: readonly string[] = []): { path: s
 
 /**
  * Checks that compare two values. They run after every per-value check has passed (the template stops at
- * its first failure), so both values are there and well-formed: an integer and a `<n>s` string.
+ * its first failure), so both values are there and well-formed: an integer and a `<n>s` string. A value
+ * whose object has an `enabled` flag is judged only while that flag is true: a disabled part renders
+ * nothing for the other value to constrain.
  */
 function checkExceeds(w: Writer, root: SchemaNode): void {
   for (const rule of exceedsRules(root)) {
     const node = rule.path.reduce<SchemaNode>((at, key) => at.properties?.[key] ?? {}, root);
+    const parentPath = rule.path.slice(0, -1);
+    const parent = parentPath.reduce<SchemaNode>((at, key) => at.properties?.[key] ?? {}, root);
+    const gated = parent.properties?.enabled !== undefined;
     const words = exceedsSecondsWords(rule.other, placeholder, expectedText(node));
     const value = w.nextVar();
     const other = w.nextVar();
     const index = (path: readonly string[]) =>
       `(index $v0 ${path.map((key) => JSON.stringify(key)).join(" ")})`;
+    if (gated) w.lines.push(`{{- if ${index([...parentPath, "enabled"])} }}`);
     w.lines.push(
       `{{- ${value} := ${index(rule.path)} }}`,
       `{{- ${other} := ${index(rule.other.split("."))} }}`,
@@ -205,6 +211,7 @@ function checkExceeds(w: Writer, root: SchemaNode): void {
       ]),
       "{{- end }}",
     );
+    if (gated) w.lines.push("{{- end }}");
   }
 }
 

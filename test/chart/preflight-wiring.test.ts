@@ -170,6 +170,12 @@ describe.each(helms)("preflight wiring rendered by $name (Helm $major)", ({ name
     expect(find(docs, "Job")?.spec).toMatchObject({ activeDeadlineSeconds: 240 });
   });
 
+  it("judges the hook deadline only while the hook is enabled: no Job, nothing to constrain", async () => {
+    const docs = await render("preflight.hook.enabled=false", "preflight.timeout=600s");
+    expect(find(docs, "Job")).toBeUndefined();
+    expect(find(docs, "Deployment")).toBeDefined();
+  });
+
   it("uses the existing ServiceAccount for the hook when the chart does not create one", async () => {
     const docs = await render("serviceAccount.create=false", "serviceAccount.name=my-tds");
     expect(docs.filter((doc) => doc.kind === "ServiceAccount")).toEqual([]);

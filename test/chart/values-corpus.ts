@@ -243,12 +243,17 @@ const other: [string, string, boolean][] = [
 const hook = (deadline: string, timeout: string) =>
   `${base}preflight:\n  timeout: ${timeout}\n  hook:\n    activeDeadlineSeconds: ${deadline}\n`;
 
-/** preflight.hook.activeDeadlineSeconds must exceed preflight.timeout. */
+/** preflight.hook.activeDeadlineSeconds must exceed preflight.timeout while the hook is enabled. */
 const acrossValues: [string, string, boolean][] = [
   ["hook deadline above the timeout", hook("61", "60s"), true],
   ["hook deadline equal to the timeout", hook("60", "60s"), false],
   ["hook deadline below the timeout", hook("240", "300s"), false],
   ["timeout raised above the default hook deadline", `${base}preflight:\n  timeout: 241s\n`, false],
+  [
+    "timeout above the hook deadline with the hook disabled",
+    `${base}preflight:\n  timeout: 600s\n  hook:\n    enabled: false\n`,
+    true,
+  ],
 ];
 
 /** Every case of the corpus. */

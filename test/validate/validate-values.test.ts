@@ -50,6 +50,11 @@ describe("validateValues", () => {
     expect(validateValues({ ...good, preflight: { ...good.preflight, timeout: "239s" } })).toEqual([]);
   });
 
+  it("does not judge the deadline of a disabled hook (no Job is rendered)", () => {
+    const hook = { enabled: false, activeDeadlineSeconds: 240 };
+    expect(validateValues({ ...good, preflight: { ...good.preflight, hook, timeout: "600s" } })).toEqual([]);
+  });
+
   // Every known URL mistake is recognised and explained, in the order the model lists them.
   it.each([
     [" https://my-hsm.managedhsm.azure.net/", "has leading or trailing whitespace; remove it"],

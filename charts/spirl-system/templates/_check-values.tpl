@@ -874,9 +874,11 @@ so that installs run with --skip-schema-validation still stop on bad values.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if (index $v0 "preflight" "hook" "enabled") }}
 {{- $v86 := (index $v0 "preflight" "hook" "activeDeadlineSeconds") }}
 {{- $v87 := (index $v0 "preflight" "timeout") }}
 {{- if le (float64 $v86) (float64 (trimSuffix "s" $v87)) }}
 {{- fail (printf "preflight.hook.activeDeadlineSeconds: must be more than preflight.timeout (%s); expected an integer from 30 to 3600, more than the seconds of preflight.timeout; got %s" $v87 (include "spirl-system.got" $v86)) }}
+{{- end }}
 {{- end }}
 {{- end -}}
