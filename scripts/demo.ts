@@ -52,6 +52,17 @@ step("build the image's bundles (dist/preflight.mjs, dist/server.mjs) and start 
 await Promise.all([buildPreflight(`${root}dist/preflight.mjs`), buildServer(`${root}dist/server.mjs`)]);
 const started = Date.now();
 const cluster = await startLocalCluster({ bundleDir: `${root}dist` });
+// Ctrl-C must not leave the cluster's processes, network namespaces and bridge behind. A second signal (npx
+// forwards the one it got too) must not cut that clean-up short, so the handler stays.
+let stopping = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`\n${signal}: stopping the local cluster and the emulator`);
+  void cluster.stop().finally(() => process.exit(130));
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 const logs = await mkdtemp(join(tmpdir(), "spirl-keywrap-demo-logs-"));
 const helmHome = await mkdtemp(join(tmpdir(), "spirl-keywrap-demo-helm-"));
 let failed = false;

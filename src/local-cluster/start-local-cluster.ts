@@ -57,8 +57,13 @@ export interface StartLocalClusterOptions {
  */
 export async function startLocalCluster(options: StartLocalClusterOptions = {}): Promise<LocalCluster> {
   const cleanups: (() => Promise<unknown>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  // One stop for every caller: a second call (a signal handler beside a finally) waits for the first.
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    })();
+    return stopping;
   };
   try {
     const network = await createPodNetwork();

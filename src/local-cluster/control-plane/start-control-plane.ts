@@ -32,7 +32,7 @@ export interface ControlPlane extends ClusterInfo {
   readonly admin: KubeClient;
   /** A client with no credentials (what an OIDC relying party sees). */
   readonly anonymous: KubeClient;
-  /** Stops both processes (by pid) and removes `dir`. Safe to call twice. */
+  /** Stops its processes and removes `dir`. A second call waits for the first. */
   stop(): Promise<void>;
 }
 
@@ -62,14 +62,16 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
   const [etcdBin, apiserverBin] = await Promise.all([toolPath("etcd"), toolPath("kube-apiserver")]);
   const dir = await mkdtemp(join(tmpdir(), "spirl-cluster-"));
   const children: ChildProcess[] = [];
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.off("exit", killNow);
-    // Reverse order: the API server first, so it never sees etcd vanish under it.
-    for (const child of children.reverse()) await terminate(child);
-    await rm(dir, { recursive: true, force: true });
+  // One stop for every caller: a second call waits for the first rather than returning early.
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      process.off("exit", killNow);
+      // Reverse order: the API server first, so it never sees etcd vanish under it.
+      for (const child of children.reverse()) await terminate(child);
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopping;
   };
   const killNow = () => {
     for (const child of children) child.kill("SIGKILL");
