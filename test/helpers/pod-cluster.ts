@@ -178,8 +178,8 @@ export interface ContainerStatusLike {
   ready: boolean;
   restartCount: number;
   state: {
-    running?: object;
-    terminated?: { exitCode: number; reason?: string };
+    running?: { startedAt?: string };
+    terminated?: { exitCode: number; reason?: string; finishedAt?: string };
     waiting?: { reason?: string };
   };
 }

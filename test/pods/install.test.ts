@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { helms } from "../helpers/helm.ts";
 import {
+  admin,
   createKey,
   federateRelease,
   fetchSvidFromPod,
@@ -37,9 +38,18 @@ describe.each(helms)("helm install with $name", ({ name: helm, major }) => {
     expect(install.exitCode, `${install.stdout}\n${install.stderr}`).toBe(0);
     expect(install.stdout).toContain("STATUS: deployed");
 
-    // The hook passed and was deleted (hook-succeeded); its Pod ran the preflight as its main container.
+    // The hook ran and passed: the Job controller recorded it Completed, then Helm deleted it (hook-succeeded).
     const jobs = await kubectl(["get", "jobs", "-n", namespace, "-o", "name"]);
     expect(jobs.stdout.trim()).toBe("");
+    const events = await (await admin()).json<{
+      items: { reason: string; involvedObject: { kind: string; name: string } }[];
+    }>("GET", `/api/v1/namespaces/${namespace}/events`);
+    expect(events.items).toContainEqual(
+      expect.objectContaining({
+        reason: "Completed",
+        involvedObject: expect.objectContaining({ kind: "Job", name: `${release}-spirl-system-preflight` }),
+      }),
+    );
 
     // The server Pod ran the preflight init container to completion before the server started.
     const [pod] = await readyServerPods(namespace, release);
@@ -50,6 +60,11 @@ describe.each(helms)("helm install with $name", ({ name: helm, major }) => {
       state: { terminated: { exitCode: 0, reason: "Completed" } },
     });
     expect(pod.status.containerStatuses?.[0]).toMatchObject({ name: "trust-domain-server", ready: true });
+    const initFinished = Date.parse(
+      pod.status.initContainerStatuses?.[0]?.state.terminated?.finishedAt ?? "",
+    );
+    const serverStarted = Date.parse(pod.status.containerStatuses?.[0]?.state.running?.startedAt ?? "");
+    expect(initFinished).toBeLessThanOrEqual(serverStarted);
 
     expect(await serverLog(namespace, pod.metadata.name)).toContain(
       `Key wrapping via Azure Key Vault keyVaultURL=${hsmUrl} keyName=${keyName}`,

@@ -33,6 +33,10 @@ describe("npm run demo", () => {
     expect(after).toMatch(new RegExp(`x509-svid-1 .* active +${version}`));
     // The refused install: Helm fails, the hook's classified line and its fix are shown.
     expect(out).toContain("(helm exit 1)");
+    // In Helm's own output (the hook's log, streamed by hook-output-log-policy), before the demo's kubectl step.
+    const refusedByHelm = out.slice(out.indexOf("== helm install with a key"), out.indexOf("(helm exit 1)"));
+    expect(refusedByHelm).toContain("HSM_FORBIDDEN");
+    expect(refusedByHelm).toContain("az keyvault role assignment create");
     expect(out).toMatch(/^ {3}Preflight failed: HSM_FORBIDDEN \(exit 18\): /m);
     expect(out).toMatch(/^ {3}Fix: Assign the role "Managed HSM Crypto User"/m);
     expect(out).toMatch(/logs \(control plane, every container\) are in \/\S+/);
