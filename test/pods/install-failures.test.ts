@@ -45,6 +45,17 @@ describe.each(helms)("helm install with $name refuses", ({ name: helm, major }) 
       `/apis/batch/v1/namespaces/${namespace}/jobs`,
     );
     expect(jobs.items.map((job) => job.metadata.name)).toEqual(["tds-spirl-system-preflight"]);
+    // No ServiceAccount of the release (its own was never made; Helm deletes the hook's with the hooks
+    // that succeeded before the failed one), no Role or RoleBinding.
+    const names = async (path: string) =>
+      (await client.json<{ items: { metadata: { name: string } }[] }>("GET", path)).items.map(
+        (item) => item.metadata.name,
+      );
+    expect(await names(`/api/v1/namespaces/${namespace}/serviceaccounts`)).toEqual(["default"]);
+    expect(await names(`/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`)).toEqual([]);
+    expect(await names(`/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`)).toEqual(
+      [],
+    );
   }
 
   it("an identity without the Crypto User role: the hook fails with HSM_FORBIDDEN and the fix", async () => {
