@@ -10,7 +10,7 @@ import { CallRecorder, type HsmCallStats } from "./call-recorder.ts";
 import { createDefaultCredential, recordTokens } from "./create-credential.ts";
 import { createDeadline, type Deadline } from "./deadline.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
-import { keepAliveAgent, type PreconnectingAgent } from "./keep-alive-agent.ts";
+import { keepAliveAgent } from "./keep-alive-agent.ts";
 import { type KeyId, parseKeyId } from "./parse-key-id.ts";
 import { type PrefetchingCredential, prefetchingCredential } from "./prefetching-credential.ts";
 import { proxyFailurePolicy } from "./proxy-failure-policy.ts";
@@ -84,7 +84,6 @@ export class ManagedHsmKeyClient {
   readonly #defaultTimeoutMs: number;
   readonly #cryptoClients = new Map<string, CryptographyClient>();
   readonly #clientOptions: KeyClientOptions & CryptographyClientOptions;
-  readonly #agent: PreconnectingAgent;
 
   constructor(options: ManagedHsmKeyClientOptions) {
     // Below the recorder: only the time the SDK waits for a token counts as token time.
@@ -93,12 +92,11 @@ export class ManagedHsmKeyClient {
     this.#retry = options.retry ?? {};
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.#vaultHost = new URL(options.vaultUrl).host.toLowerCase();
-    this.#agent = keepAliveAgent(new URL(options.vaultUrl).hostname, process.env);
     this.#clientOptions = {
       retryOptions: { maxRetries: 0 },
       // Shared by the key client and every crypto client: one connection (one tunnel, one TLS handshake)
       // for all calls to this HSM instead of one per request.
-      agent: this.#agent,
+      agent: keepAliveAgent(new URL(options.vaultUrl).hostname, process.env),
       // The proxy check is outside the recorder, so a proxy's answer is still counted as a call.
       additionalPolicies: [
         // First, so a replayed challenge is neither sent nor counted as a call.
@@ -129,15 +127,6 @@ export class ManagedHsmKeyClient {
       enableCae: true,
       abortSignal: (options.deadline ?? createDeadline(this.#defaultTimeoutMs)).signal,
     });
-  }
-
-  /**
-   * Opens a second connection to the HSM now, for two requests that will be in flight together (the
-   * decrypt beside the negative decrypt): opened while the token is on its way, its CONNECT and TLS
-   * handshake are off the critical path; opened when the second request needs it, they are on it.
-   */
-  preconnect(): void {
-    this.#agent.preconnect(new URL(`https://${this.#vaultHost}`).hostname);
   }
 
   /** Gets the key: the pinned `version`, or the latest when it is omitted or empty. */

@@ -79,10 +79,8 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
       ...(options.retry !== undefined && { retry: options.retry }),
     });
 
-    // Entra's connection and token beside the HSM's connection and challenge, not after them; and the
-    // HSM's second connection (for the decrypt beside the negative) while both are on their way.
+    // Entra's connection and token beside the HSM's connection and challenge, not after them.
     client.prefetchToken({ tenantId: env.AZURE_TENANT_ID, deadline });
-    client.preconnect();
 
     step = "getKey";
     const stepStarted = performance.now();
