@@ -256,6 +256,47 @@ describe("node agent", () => {
     expect(env).not.toHaveProperty("ABSENT");
   });
 
+  it("writes Secret and ConfigMap volumes as files, with their items and modes", async () => {
+    await cluster.admin.json("POST", `/api/v1/namespaces/${ns}/secrets`, {
+      metadata: { name: "vol-secret" },
+      stringData: { "tls.crt": "CERT", "tls.key": "KEY" },
+    });
+    await cluster.admin.json("POST", `/api/v1/namespaces/${ns}/configmaps`, {
+      metadata: { name: "vol-config" },
+      data: { "app.yaml": "a: 1" },
+    });
+    const read = (path: string) =>
+      `{ const p = hostPath(${JSON.stringify(path)}); return [fs.readFileSync(p, "utf8"), (fs.statSync(p).mode & 0o777).toString(8)]; }`;
+    await createPod("keyed-volumes", {
+      restartPolicy: "Never",
+      containers: [
+        js(
+          "main",
+          `console.log(JSON.stringify({ key: (() => ${read("/etc/tls/key.pem")})(), app: (() => ${read("/etc/app/app.yaml")})() }))`,
+          {
+            volumeMounts: [
+              { name: "tls", mountPath: "/etc/tls", readOnly: true },
+              { name: "app", mountPath: "/etc/app", readOnly: true },
+            ],
+          },
+        ),
+      ],
+      volumes: [
+        {
+          name: "tls",
+          secret: { secretName: "vol-secret", items: [{ key: "tls.key", path: "key.pem", mode: 0o400 }] },
+        },
+        { name: "app", configMap: { name: "vol-config", defaultMode: 0o440 } },
+      ],
+    });
+    const pod = await waitPod("keyed-volumes", "ended", ended);
+    expect(pod.status?.phase).toBe("Succeeded");
+    expect(JSON.parse(await kubectl("logs", "keyed-volumes"))).toEqual({
+      key: ["KEY", "400"],
+      app: ["a: 1", "440"],
+    });
+  });
+
   it("mounts a projected service-account token bound to the Pod, with the volume's audience", async () => {
     await cluster.admin.json("POST", `/api/v1/namespaces/${ns}/serviceaccounts`, {
       metadata: { name: "worker" },

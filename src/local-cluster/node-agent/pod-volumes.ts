@@ -209,26 +209,16 @@ export async function writePodVolumes(options: PodVolumesOptions): Promise<PodVo
       }
       await mkdir(dir, { recursive: true, mode: 0o755 });
       let files: FileToWrite[] = [];
-      if (volume.secret) {
-        const s = volume.secret;
+      if (volume.secret || volume.configMap) {
+        // The two keyed volumes differ only in their kind and in what their name field is called.
+        const { secret, configMap } = volume;
         files = await keyedFiles({
           volume: volume.name,
-          kind: "Secret",
-          name: s.secretName ?? "",
-          items: s.items,
-          optional: s.optional,
-          mode: s.defaultMode ?? defaultFileMode,
-          lookup: options.lookup,
-        });
-      } else if (volume.configMap) {
-        const c = volume.configMap;
-        files = await keyedFiles({
-          volume: volume.name,
-          kind: "ConfigMap",
-          name: c.name ?? "",
-          items: c.items,
-          optional: c.optional,
-          mode: c.defaultMode ?? defaultFileMode,
+          kind: secret ? "Secret" : "ConfigMap",
+          name: (secret ? secret.secretName : configMap?.name) ?? "",
+          items: (secret ?? configMap)?.items,
+          optional: (secret ?? configMap)?.optional,
+          mode: (secret ?? configMap)?.defaultMode ?? defaultFileMode,
           lookup: options.lookup,
         });
       } else if (volume.downwardAPI) {
@@ -246,28 +236,16 @@ export async function writePodVolumes(options: PodVolumesOptions): Promise<PodVo
             const first = await requestToken(sat);
             await write(dir, { path, content: Buffer.from(first.token), mode }, tokenOwner(pod));
             keepTokenFresh(dir, path, mode, sat, renewalDelayMs(first.lifetimeMs));
-          } else if (source.secret) {
-            const s = source.secret;
+          } else if (source.secret || source.configMap) {
+            // The two keyed sources differ only in their kind; `name` is the field of both.
+            const ref = source.secret ?? source.configMap;
             files.push(
               ...(await keyedFiles({
                 volume: volume.name,
-                kind: "Secret",
-                name: s.name ?? "",
-                items: s.items,
-                optional: s.optional,
-                mode,
-                lookup: options.lookup,
-              })),
-            );
-          } else if (source.configMap) {
-            const c = source.configMap;
-            files.push(
-              ...(await keyedFiles({
-                volume: volume.name,
-                kind: "ConfigMap",
-                name: c.name ?? "",
-                items: c.items,
-                optional: c.optional,
+                kind: source.secret ? "Secret" : "ConfigMap",
+                name: ref?.name ?? "",
+                items: ref?.items,
+                optional: ref?.optional,
                 mode,
                 lookup: options.lookup,
               })),
