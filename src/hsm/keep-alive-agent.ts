@@ -1,18 +1,135 @@
+import { EventEmitter } from "node:events";
+import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import { Agent } from "node:https";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { HttpsProxyAgent } from "https-proxy-agent";
 import { proxySetting, usesProxy } from "./proxy-setting.ts";
 
 /**
- * An `HttpsProxyAgent` whose idle tunnels are reused. agent-base names a connection's pool by
- * guessing http or https from the options; the options of Node's `free` event carry no protocol, so a
- * finished TLS connection was filed under the http name and never found again (every request opened a
- * new tunnel). Only https:// requests come here, so the name is always the https one.
+ * An https agent that can dial one spare connection beside the next one it opens, so that two calls can
+ * later be in flight together without the second paying its own connection (a CONNECT and a TLS
+ * handshake: two round trips) when it starts.
  */
-type ConnectOptions = Parameters<HttpsProxyAgent<string>["getName"]>[0];
+export interface SpareConnectionAgent extends Agent {
+  /**
+   * The next connection this agent opens gets a twin, dialled at the same moment with the same options
+   * and handed to the first request after it that needs a new connection. An unclaimed spare is closed
+   * after {@link spareIdleMs}; while unclaimed it never holds the process open.
+   */
+  addSpareConnection(): void;
+}
 
-class KeepAliveHttpsProxyAgent extends HttpsProxyAgent<string> {
+/** How long an unclaimed spare stays open: long enough for a preflight, short of an HSM's idle timeout. */
+export const spareIdleMs = 10_000;
+
+/**
+ * Parks a spare until a request claims it: an error it meets meanwhile is not left unheard (which would
+ * crash the process), it does not keep the process alive, and it is closed after {@link spareIdleMs}.
+ * Returns the claim: the live connection, ref'd and with the parking listener gone, or undefined.
+ */
+function park<S extends Duplex>(socket: S): () => S | undefined {
+  socket.on("error", ignore);
+  (socket as { unref?: () => void }).unref?.();
+  const timer = setTimeout(() => socket.destroy(), spareIdleMs);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  return () => {
+    clearTimeout(timer);
+    if (socket.destroyed) return undefined;
+    socket.off("error", ignore);
+    (socket as { ref?: () => void }).ref?.();
+    return socket;
+  };
+}
+
+function ignore(): void {}
+
+type ConnectOptions = Parameters<HttpsProxyAgent<string>["connect"]>[1];
+
+/**
+ * An `HttpsProxyAgent` whose idle tunnels are reused and which can dial a spare tunnel. agent-base names
+ * a connection's pool by guessing http or https from the options; the options of Node's `free` event
+ * carry no protocol, so a finished TLS connection was filed under the http name and never found again
+ * (every request opened a new tunnel). Only https:// requests come here, so the name is always the https one.
+ */
+class KeepAliveHttpsProxyAgent extends HttpsProxyAgent<string> implements SpareConnectionAgent {
+  #spareWanted = false;
+  #spare:
+    | { readonly name: string; readonly claim: Promise<(() => Socket | undefined) | undefined> }
+    | undefined;
+
   override getName(options?: ConnectOptions): string {
     return super.getName({ ...options, secureEndpoint: true } as ConnectOptions);
+  }
+
+  addSpareConnection(): void {
+    this.#spareWanted = this.#spare === undefined;
+  }
+
+  override async connect(req: ClientRequest, options: ConnectOptions): Promise<Socket> {
+    const name = this.getName(options);
+    const spare = this.#spare;
+    if (spare?.name === name) {
+      this.#spare = undefined;
+      const socket = (await spare.claim)?.();
+      if (socket !== undefined) {
+        // What HttpsProxyAgent does for the request it tunnels: the tunnel is paused until a request owns it.
+        req.once("socket", (owned: Duplex) => owned.resume());
+        return socket;
+      }
+    } else if (this.#spareWanted) {
+      this.#spareWanted = false;
+      const claim = this.#dialAlone({ ...options }).then((socket) => socket && park(socket));
+      this.#spare = { name, claim };
+    }
+    return super.connect(req, options);
+  }
+
+  /**
+   * A tunnel for no request yet: HttpsProxyAgent tells its request about the proxy's answer by events,
+   * so a stand-in request hears them. Anything but 200 is the proxy refusing: no spare then (the request
+   * that would have claimed it dials its own and meets the refusal the usual way).
+   */
+  async #dialAlone(options: ConnectOptions): Promise<Socket | undefined> {
+    const standIn = new EventEmitter();
+    let status: number | undefined;
+    standIn.once("proxyConnect", (answer: IncomingMessage) => {
+      status = answer.statusCode;
+    });
+    const socket = await super.connect(standIn as ClientRequest, options).catch(() => undefined);
+    if (socket === undefined || status === 200) return socket;
+    socket.destroy();
+    return undefined;
+  }
+}
+
+/** Node's https agent with keepAlive and a spare connection (no proxy in the way). */
+class KeepAliveAgent extends Agent implements SpareConnectionAgent {
+  #spareWanted = false;
+  #spare: { readonly name: string; readonly claim: () => Duplex | undefined } | undefined;
+
+  addSpareConnection(): void {
+    this.#spareWanted = this.#spare === undefined;
+  }
+
+  // Node's Agent calls createConnection(options, callback); a socket still connecting is fine to return.
+  override createConnection(
+    options: RequestOptions,
+    callback?: (error: Error | null, socket: Duplex) => void,
+  ): Duplex | null | undefined {
+    const create = super.createConnection as (options: RequestOptions, callback?: unknown) => Duplex;
+    const name = (this as unknown as { getName(options: RequestOptions): string }).getName(options);
+    const spare = this.#spare;
+    if (spare?.name === name) {
+      this.#spare = undefined;
+      const socket = spare.claim();
+      if (socket !== undefined) return socket;
+    } else if (this.#spareWanted) {
+      this.#spareWanted = false;
+      this.#spare = { name, claim: park(create.call(this, { ...options })) };
+    }
+    return create.call(this, options, callback);
   }
 }
 
@@ -24,9 +141,9 @@ class KeepAliveHttpsProxyAgent extends HttpsProxyAgent<string> {
  * proxy's failures look the same to `proxyFailurePolicy`), with keepAlive. Idle sockets are unref'd by
  * Node, so they never hold the process open.
  */
-export function keepAliveAgent(host: string, env: NodeJS.ProcessEnv): Agent {
+export function keepAliveAgent(host: string, env: NodeJS.ProcessEnv): SpareConnectionAgent {
   const proxy = proxySetting(env)?.url;
   if (proxy !== undefined && usesProxy(host, env))
-    return new KeepAliveHttpsProxyAgent(proxy.href, { keepAlive: true }) as unknown as Agent;
-  return new Agent({ keepAlive: true });
+    return new KeepAliveHttpsProxyAgent(proxy.href, { keepAlive: true }) as unknown as SpareConnectionAgent;
+  return new KeepAliveAgent({ keepAlive: true });
 }

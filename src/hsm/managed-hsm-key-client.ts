@@ -10,7 +10,7 @@ import { CallRecorder, type HsmCallStats } from "./call-recorder.ts";
 import { createDefaultCredential, recordTokens } from "./create-credential.ts";
 import { createDeadline, type Deadline } from "./deadline.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
-import { keepAliveAgent } from "./keep-alive-agent.ts";
+import { keepAliveAgent, type SpareConnectionAgent } from "./keep-alive-agent.ts";
 import { type KeyId, parseKeyId } from "./parse-key-id.ts";
 import { type PrefetchingCredential, prefetchingCredential } from "./prefetching-credential.ts";
 import { proxyFailurePolicy } from "./proxy-failure-policy.ts";
@@ -84,6 +84,7 @@ export class ManagedHsmKeyClient {
   readonly #defaultTimeoutMs: number;
   readonly #cryptoClients = new Map<string, CryptographyClient>();
   readonly #clientOptions: KeyClientOptions & CryptographyClientOptions;
+  readonly #agent: SpareConnectionAgent;
 
   constructor(options: ManagedHsmKeyClientOptions) {
     // Below the recorder: only the time the SDK waits for a token counts as token time.
@@ -92,11 +93,12 @@ export class ManagedHsmKeyClient {
     this.#retry = options.retry ?? {};
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.#vaultHost = new URL(options.vaultUrl).host.toLowerCase();
+    this.#agent = keepAliveAgent(new URL(options.vaultUrl).hostname, process.env);
     this.#clientOptions = {
       retryOptions: { maxRetries: 0 },
       // Shared by the key client and every crypto client: one connection (one tunnel, one TLS handshake)
       // for all calls to this HSM instead of one per request.
-      agent: keepAliveAgent(new URL(options.vaultUrl).hostname, process.env),
+      agent: this.#agent,
       // The proxy check is outside the recorder, so a proxy's answer is still counted as a call.
       additionalPolicies: [
         // First, so a replayed challenge is neither sent nor counted as a call.
@@ -127,6 +129,15 @@ export class ManagedHsmKeyClient {
       enableCae: true,
       abortSignal: (options.deadline ?? createDeadline(this.#defaultTimeoutMs)).signal,
     });
+  }
+
+  /**
+   * Dials the next connection to the HSM with a twin beside it, so that two calls can later be in flight
+   * together (the preflight's decrypt beside its negative decrypt) without the second one then paying
+   * a CONNECT and a TLS handshake. An unclaimed twin closes on its own and never holds the process.
+   */
+  addSpareConnection(): void {
+    this.#agent.addSpareConnection();
   }
 
   /** Gets the key: the pinned `version`, or the latest when it is omitted or empty. */
@@ -216,10 +227,16 @@ export class ManagedHsmKeyClient {
     };
   }
 
-  /** A256GCM-decrypts with the key version named by `sealed.kid`. */
+  /**
+   * A256GCM-decrypts with the key version named by `sealed.kid`. `onRequestId` hears the `x-ms-request-id`
+   * of the answer: with two calls in flight, the client's latest id may be the other call's.
+   */
   async decrypt(
     sealed: Omit<SealedBytes, "requestId">,
-    options: CallOptions & { readonly aad?: Uint8Array } = {},
+    options: CallOptions & {
+      readonly aad?: Uint8Array;
+      readonly onRequestId?: (requestId: string | undefined) => void;
+    } = {},
   ): Promise<Uint8Array> {
     const client = this.#cryptoClient(sealed.kid, "decrypt");
     const result = await this.#retrying("decrypt", options, (abortSignal) =>
@@ -231,7 +248,10 @@ export class ManagedHsmKeyClient {
           authenticationTag: sealed.tag,
           ...(options.aad !== undefined && { additionalAuthenticatedData: options.aad }),
         },
-        { abortSignal },
+        {
+          abortSignal,
+          onResponse: (response) => options.onRequestId?.(response.headers.get("x-ms-request-id")),
+        },
       ),
     );
     return result.result;

@@ -79,8 +79,10 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
       ...(options.retry !== undefined && { retry: options.retry }),
     });
 
-    // Entra's connection and token beside the HSM's connection and challenge, not after them.
+    // Entra's connection and token beside the HSM's connection and challenge, not after them; and a
+    // second HSM connection beside the first, for the round trip's two decrypts in flight together.
     client.prefetchToken({ tenantId: env.AZURE_TENANT_ID, deadline });
+    client.addSpareConnection();
 
     step = "getKey";
     const stepStarted = performance.now();

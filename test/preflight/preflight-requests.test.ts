@@ -49,12 +49,13 @@ beforeAll(async () => {
 });
 
 describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
-  it("uses one HSM connection (one CONNECT, one TLS handshake) and one challenge for all its requests", async () => {
+  it("uses two HSM connections, dialled together, and one challenge for all its requests", async () => {
     {
       const entries = await loggedRun(0);
       const hsm = entries.filter((entry) => entry.hsm !== undefined);
-      expect(hsm.filter((entry) => entry.operation === "connect-hsm")).toHaveLength(1);
-      // Over it: one challenge for the HSM (the crypto client is handed the key client's), then the key
+      // The first connection and its spare (for the two decrypts in flight together); no third.
+      expect(hsm.filter((entry) => entry.operation === "connect-hsm")).toHaveLength(2);
+      // Over them: one challenge for the HSM (the crypto client is handed the key client's), then the key
       // read, the round trip and the negative, nothing else.
       expect(
         hsm
@@ -71,6 +72,18 @@ describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
     const token = only(entries, "token", 200);
     // Before, the token was asked for only after the challenge's answer named the resource.
     expect(overlap(token, challenge), JSON.stringify({ token, challenge })).toBe(true);
-    expect(overlap(only(entries, "connect-entra", 200), only(entries, "connect-hsm", 200))).toBe(true);
+    const [first, spare] = entries.filter((entry) => entry.operation === "connect-hsm");
+    expect(overlap(only(entries, "connect-entra", 200), first as LogEntry)).toBe(true);
+    // The spare is dialled beside the first connection, not when the second decrypt needs it.
+    expect(overlap(first as LogEntry, spare as LogEntry), JSON.stringify({ first, spare })).toBe(true);
+  });
+
+  it("sends the decrypt and the negative decrypt together, on the two connections", async () => {
+    const entries = await loggedRun(50);
+    const decrypt = only(entries, "decrypt", 200);
+    const negative = only(entries, "decrypt", 400);
+    expect(overlap(decrypt, negative), JSON.stringify({ decrypt, negative })).toBe(true);
+    // Neither waited for a connection of its own: there are still only the two dialled at the start.
+    expect(entries.filter((entry) => entry.operation === "connect-hsm")).toHaveLength(2);
   });
 });

@@ -171,7 +171,8 @@ describe("preflight retries and fault classes", { timeout: 60_000 }, () => {
     expect(failure.message).toMatch(
       /^getKey: the proxy HTTPS_PROXY \(http:\/\/127\.0\.0\.1:\d+\) answered 403 for localhsm\.managedhsm\.azure\.net:443 instead of the HSM/,
     );
-    expect(await logLines()).toEqual(["connect-hsm:403"]);
+    // The first connection and its spare (dialled beside it) are both refused; nothing is retried.
+    expect(await logLines()).toEqual(["connect-hsm:403", "connect-hsm:403"]);
   });
 
   it("PROXY: the proxy wants credentials (407) for the token request to Entra ID", async () => {
