@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
-# The spirl-keywrap image: two esbuild bundles on a distroless Node 24, `spirl-keywrap preflight` (the
-# entrypoint: init container and hook Job) and `spirl-keywrap server` (/app/server.mjs: the chart's
-# Deployment sets it as the command), each carrying only what its command needs.
+# The spirl-keywrap image: two esbuild bundles on a distroless Node 24, each started by a launcher that
+# turns on Node's compile cache: `spirl-keywrap preflight` (the entrypoint: init container and hook Job)
+# and `spirl-keywrap server` (/app/server.mjs: the chart's Deployment sets it as the command), each
+# carrying only what its command needs.
 # No shell, no package manager, no node_modules in the final image; runs as a non-root user and needs
 # nothing writable, so it fits readOnlyRootFilesystem: true.
 #   docker build -t ghcr.io/spirl/spirl-keywrap:0.1.0 .
@@ -17,9 +18,20 @@ COPY src ./src
 # Only the bundles: the validate snapshot (npm run build) is a developer speed-up, tied to one Node binary.
 RUN npm run build:bundles
 
+# Node's compile cache of both bundles, written by the final image's own Node at the final paths: an entry
+# is keyed by Node's version and the bundle's path and content, so one written by the build stage's Node
+# could be ignored. Exec form: the image has no shell. Root here writes the entries (0600).
+FROM gcr.io/distroless/nodejs24-debian12:nonroot AS compile-cache
+COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/server.mjs /src/dist/server.main.mjs /app/
+USER 0
+RUN ["/nodejs/bin/node", "/app/preflight.mjs", "--help"]
+RUN ["/nodejs/bin/node", "/app/server.mjs", "--help"]
+
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
-COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.mjs.LEGAL.txt /app/
-COPY --from=build /src/dist/server.mjs /src/dist/server.mjs.LEGAL.txt /app/
+COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/preflight.main.mjs.LEGAL.txt /app/
+COPY --from=build /src/dist/server.mjs /src/dist/server.main.mjs /src/dist/server.main.mjs.LEGAL.txt /app/
+# Owned by root and readable by all, so the non-root user reads the cache and can never rewrite it.
+COPY --from=compile-cache --chown=0:0 --chmod=0555 /app/compile-cache /app/compile-cache
 USER 65532:65532
 ENV NODE_ENV=production
 ENTRYPOINT ["/nodejs/bin/node", "/app/preflight.mjs"]

@@ -18,13 +18,29 @@ describe("Dockerfile", () => {
     expect(final).toMatch(/^USER 65532:65532$/m);
   });
 
-  it("copies only the two bundles and their licences into the final image", () => {
+  it("copies only the two launchers, their bundles and licences, and the compile cache into the final image", () => {
     const copies = final.match(/^COPY .*$/gm) ?? [];
     expect(copies).toEqual([
-      "COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.mjs.LEGAL.txt /app/",
-      "COPY --from=build /src/dist/server.mjs /src/dist/server.mjs.LEGAL.txt /app/",
+      "COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/preflight.main.mjs.LEGAL.txt /app/",
+      "COPY --from=build /src/dist/server.mjs /src/dist/server.main.mjs /src/dist/server.main.mjs.LEGAL.txt /app/",
+      "COPY --from=compile-cache --chown=0:0 --chmod=0555 /app/compile-cache /app/compile-cache",
     ]);
     expect(final).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/preflight\.mjs"\]$/m);
+  });
+
+  // Node keys a cache entry by its own version and the bundle's path and content: the entries must come
+  // from the final image's Node, at the final paths, for every launcher the image runs.
+  it("fills the compile cache with the final image's own Node, at the final paths", () => {
+    const stage = stages.find((text) => / AS compile-cache$/m.test(text.split("\n")[0] ?? "")) ?? "";
+    expect(stage.split(" ")[0]).toBe(final.split("\n")[0]);
+    expect(stage).toContain(
+      "COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/server.mjs /src/dist/server.main.mjs /app/",
+    );
+    expect(stage.match(/^RUN .*$/gm)).toEqual([
+      'RUN ["/nodejs/bin/node", "/app/preflight.mjs", "--help"]',
+      'RUN ["/nodejs/bin/node", "/app/server.mjs", "--help"]',
+    ]);
+    expect(buildScript).toContain('export const compileCacheDir = "compile-cache";');
   });
 
   it("copies every file the build stage's npm script runs", () => {

@@ -1,7 +1,10 @@
-// The single-file bundle the image runs behaves like the source: built as `npm run build` does, run in a pod-like child.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+// The bundle the image runs behaves like the source: built as `npm run build` does (a launcher, one bundle and
+// Node's compile cache), run in a pod-like child.
+import { execFile } from "node:child_process";
+import { appendFile, cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildPreflight } from "../../scripts/build-preflight.ts";
 import { useEmulator } from "../helpers/emulator.ts";
@@ -19,8 +22,15 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const bundle = join(dir, "preflight.mjs");
 
+/** `node <launcher> --help` with Node's compile-cache trace on: what it printed on stdout and what the cache did. */
+async function helpWithCacheTrace(launcher: string): Promise<{ stdout: string; trace: string }> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [launcher, "--help"], { env });
+  return { stdout, trace: stderr };
+}
+
 describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
-  it("is one file under 1.5 MB that passes the preflight on its own", async () => {
+  it("is a launcher and one bundle under 1.5 MB that passes the preflight on its own", async () => {
     expect(await buildPreflight(bundle)).toBeLessThan(1_500_000);
     const version = await createTestKey(emulator, "bundle-key");
     const url = await emulatorHsmUrl(emulator);
@@ -40,12 +50,44 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     expect(callCounts(run).hsmCalls).toBe(5);
   });
 
+  it("starts from Node's compile cache, filled by the build", async () => {
+    const { stdout, trace } = await helpWithCacheTrace(bundle);
+    expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
+    expect(trace).toMatch(/V8 code cache for ESM file:\/\/\S+\/preflight\.main\.mjs was accepted/);
+  });
+
+  it("never uses a cache entry made for other bundle content: it compiles anew and replaces it", async () => {
+    const copy = await mkdtemp(join(tmpdir(), "preflight-stale-cache-"));
+    try {
+      // The copy's own entry (entries are per path), then the bundle changes under it.
+      await cp(dir, copy, { recursive: true, filter: (source) => !source.endsWith("compile-cache") });
+      const launcher = join(copy, "preflight.mjs");
+      expect((await helpWithCacheTrace(launcher)).trace).toMatch(
+        /writing cache for ESM \S+preflight\.main\.mjs/,
+      );
+      await appendFile(join(copy, "preflight.main.mjs"), "\n// another build\n");
+      const { stdout, trace } = await helpWithCacheTrace(launcher);
+      expect(trace).toMatch(/preflight\.main\.mjs\.\.\.\[[\d ]+\]\.\.\.code size mismatch/);
+      expect(trace).not.toMatch(/was accepted/);
+      expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
   // zod was 440 KB of a 1 MB bundle; the preflight judges its settings with the rules generated from the
   // model (src/preflight/key-vault-rules.generated.ts) instead.
   it("leaves zod out", async () => {
-    const text = await readFile(bundle, "utf8");
+    const text = await readFile(join(dir, "preflight.main.mjs"), "utf8");
     expect(text).not.toContain("$ZodType");
     expect(text).not.toContain("ZodError");
+  });
+
+  // Reading the global FormData loads undici (~8 ms of the start); the build defines it away (nothing here
+  // builds a FormData body), so the SDK pipeline's `typeof FormData` checks are constant false.
+  it("never reads the global FormData", async () => {
+    const text = await readFile(join(dir, "preflight.main.mjs"), "utf8");
+    expect(text).not.toMatch(/\bFormData\b/);
   });
 
   // The bundle's own entry exits after the verdict too: a proxy that never answers CONNECT leaves a socket
