@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Entry of the bundled preflight (`npm run build` → dist/preflight.mjs): only `spirl-keywrap preflight`,
 // so the init container's image carries neither the emulator nor the values tooling.
+import { runPreflight } from "../preflight/run-preflight.ts";
 import { exitWhenFlushed } from "./exit-when-flushed.ts";
-import { preflightCommand } from "./preflight-command.ts";
+import { preflightCommandWith } from "./preflight-command.ts";
 import { reportCrash } from "./report-crash.ts";
 
 const io = { stdout: process.stdout, stderr: process.stderr };
-const code = await preflightCommand
+// Imported, not loaded on demand, and Workload Identity only: see PreflightRunner.
+const code = await preflightCommandWith({ runPreflight })
   .run(process.argv.slice(2), io)
   .catch((error: unknown) => reportCrash(error, io));
 await exitWhenFlushed(code);

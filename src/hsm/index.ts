@@ -1,6 +1,10 @@
 // A Managed HSM key client over the unmodified Azure SDKs: the one public face of src/hsm.
 export type { HsmCallStats } from "./call-recorder.ts";
-export { createDefaultCredential, type DefaultCredentialOptions } from "./create-credential.ts";
+export {
+  createDefaultCredential,
+  createWorkloadIdentityCredential,
+  type DefaultCredentialOptions,
+} from "./create-credential.ts";
 export { createDeadline, type Deadline, raceSignal, remainingMs } from "./deadline.ts";
 export { HsmClientError, type HsmClientErrorCode, isHsmClientError } from "./hsm-client-error.ts";
 export {

@@ -7,7 +7,7 @@ import {
   type KeyVaultKey,
 } from "@azure/keyvault-keys";
 import { CallRecorder, type HsmCallStats } from "./call-recorder.ts";
-import { createDefaultCredential, recordTokens } from "./create-credential.ts";
+import { createWorkloadIdentityCredential, recordTokens } from "./create-credential.ts";
 import { createDeadline, type Deadline } from "./deadline.ts";
 import { HsmClientError } from "./hsm-client-error.ts";
 import { keepAliveAgent, type SpareConnectionAgent } from "./keep-alive-agent.ts";
@@ -21,7 +21,7 @@ import { sharedChallengePolicy } from "./shared-challenge-policy.ts";
 export interface ManagedHsmKeyClientOptions {
   /** `https://<hsm-name>.managedhsm.azure.net/`. */
   readonly vaultUrl: string;
-  /** Default: `DefaultAzureCredential` with its own retries off (Workload Identity in a pod). */
+  /** Default: Workload Identity, with its own retries off (see `createWorkloadIdentityCredential`). */
   readonly credential?: TokenCredential;
   /** Backoff and per-attempt limits. Default: see {@link RetryPolicy}. */
   readonly retry?: RetryPolicy;
@@ -88,7 +88,7 @@ export class ManagedHsmKeyClient {
 
   constructor(options: ManagedHsmKeyClientOptions) {
     // Below the recorder: only the time the SDK waits for a token counts as token time.
-    this.#prefetching = prefetchingCredential(options.credential ?? createDefaultCredential());
+    this.#prefetching = prefetchingCredential(options.credential ?? createWorkloadIdentityCredential());
     this.#credential = recordTokens(this.#prefetching, this.#recorder);
     this.#retry = options.retry ?? {};
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;

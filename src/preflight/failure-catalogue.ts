@@ -37,7 +37,7 @@ export const failureCatalogue = {
   WORKLOAD_IDENTITY_MISSING: {
     exitCode: 14,
     meaning:
-      "The Azure Workload Identity environment (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE) is missing or unreadable, or AZURE_TOKEN_CREDENTIALS names no credential the Azure SDK knows.",
+      "The Azure Workload Identity environment (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE) is missing or unreadable, or AZURE_TOKEN_CREDENTIALS picks another credential (the image signs in with Workload Identity only) or, in the CLI, one the Azure SDK does not know.",
     fix: 'Label the pod azure.workload.identity/use: "true" and set serviceAccount.workloadIdentity.clientId so the webhook injects the variables and the token file.',
   },
   TOKEN_REJECTED: {

@@ -21,3 +21,4 @@ export type { PreflightEvent, PreflightReport, PreflightTimings } from "./prefli
 export { redactSecrets } from "./redact-secrets.ts";
 export { catalogueMarkers, renderFailureCatalogue } from "./render-failure-catalogue.ts";
 export { type PreflightOptions, runPreflight } from "./run-preflight.ts";
+export { type SignIn, signInWithWorkloadIdentity } from "./sign-in.ts";

@@ -2,7 +2,6 @@ import type { TokenCredential } from "@azure/identity";
 import { parseManagedHsmUrl } from "../config/managed-hsm-url.ts";
 import {
   createDeadline,
-  createDefaultCredential,
   type Deadline,
   type HsmKey,
   ManagedHsmKeyClient,
@@ -22,6 +21,7 @@ import {
 } from "./preflight-config.ts";
 import { isPreflightError, PreflightError } from "./preflight-error.ts";
 import type { PreflightEvent, PreflightReport } from "./preflight-event.ts";
+import { type SignIn, signInWithWorkloadIdentity } from "./sign-in.ts";
 
 /** Options of {@link runPreflight}. */
 export interface PreflightOptions {
@@ -36,8 +36,10 @@ export interface PreflightOptions {
   readonly startedAt?: number;
   /** Where to read the Workload Identity variables. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Default: `DefaultAzureCredential` limited to Workload Identity unless `AZURE_TOKEN_CREDENTIALS` says otherwise. */
+  /** A credential to use as is (tests). Default: the one {@link PreflightOptions.signIn} makes. */
   readonly credential?: TokenCredential;
+  /** How to sign in when no `credential` is given. Default: {@link signInWithWorkloadIdentity}. */
+  readonly signIn?: SignIn;
   /** Backoff tuning. Default: see {@link RetryPolicy}. */
   readonly retry?: RetryPolicy;
   /** Receives each event as it happens. */
@@ -75,7 +77,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     clientId = checkWorkloadIdentity(env).clientId;
     client = new ManagedHsmKeyClient({
       vaultUrl: config.url,
-      credential: options.credential ?? createDefaultCredential({ workloadIdentityOnly: true }),
+      credential: options.credential ?? (await (options.signIn ?? signInWithWorkloadIdentity)(env)),
       ...(options.retry !== undefined && { retry: options.retry }),
     });
 

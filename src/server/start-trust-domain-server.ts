@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { TokenCredential } from "@azure/identity";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { createDefaultCredential, ManagedHsmKeyClient } from "../hsm/index.ts";
+import { createWorkloadIdentityCredential, ManagedHsmKeyClient } from "../hsm/index.ts";
 import { SigningKeyStore } from "../keystore/index.ts";
 import {
   type PreflightConfigInput,
@@ -45,7 +45,7 @@ export interface TrustDomainServerOptions {
   readonly preflightTimeoutMs: number;
   /** Where the Workload Identity variables are read. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Default: `DefaultAzureCredential` limited to Workload Identity (as the preflight). */
+  /** Default: Workload Identity only, as the image's preflight (`AZURE_TOKEN_CREDENTIALS` is refused). */
   readonly credential?: TokenCredential;
   /** The preflight's events (its start line first), formatted by the caller as the preflight command does. */
   readonly onPreflightEvent: (event: PreflightEvent) => void;
@@ -106,7 +106,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
   const config = validatePreflightConfig(options.hsm);
   const hsm = new ManagedHsmKeyClient({
     vaultUrl: config.url,
-    credential: options.credential ?? createDefaultCredential({ workloadIdentityOnly: true }),
+    credential: options.credential ?? createWorkloadIdentityCredential(),
   });
   const store = new SigningKeyStore({
     kubeConfig: options.kubeConfig,

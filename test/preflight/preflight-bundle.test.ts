@@ -90,6 +90,43 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     expect(text).not.toMatch(/\bFormData\b/);
   });
 
+  // Reading the global FormData loaded undici (~8 ms of the start), on the first request.
+  it("passes without loading undici", async () => {
+    const probe = `data:text/javascript,process.on("exit",()=>process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m)=>/undici/.test(m)))))`;
+    const run = await runWithEmulatorEnv(emulator, ["--import", probe, bundle], {
+      SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: await emulatorHsmUrl(emulator),
+      SPIRL_KEYWRAP_AZURE_KEY_NAME: "bundle-key",
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stderr)).toEqual([]);
+  });
+
+  // DefaultAzureCredential builds its whole chain (developer tools, managed identity) to use one
+  // credential: about 20 ms of the start. The image signs in with Workload Identity only.
+  it("leaves DefaultAzureCredential out", async () => {
+    const text = await readFile(join(dir, "preflight.main.mjs"), "utf8");
+    // Its own words, when no credential of its chain gives a token, and its check of AZURE_TOKEN_CREDENTIALS.
+    expect(text).not.toContain("failed to retrieve a token from the included credentials");
+    expect(text).not.toContain("Invalid value for AZURE_TOKEN_CREDENTIALS");
+  });
+
+  it("refuses an AZURE_TOKEN_CREDENTIALS that picks another credential, before any request", async () => {
+    await emulator.admin("DELETE", "/requests");
+    const run = await runWithEmulatorEnv(emulator, [bundle], {
+      SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: await emulatorHsmUrl(emulator),
+      SPIRL_KEYWRAP_AZURE_KEY_NAME: "bundle-key",
+      AZURE_TOKEN_CREDENTIALS: "ManagedIdentityCredential\u001b[2J",
+    });
+    const failure = expectFailureCode(run, "WORKLOAD_IDENTITY_MISSING");
+    expect(failure.message).toBe(
+      "AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential\\x1b[2J picks another credential; the image signs in with Workload Identity only (the spirl-keywrap CLI honours the variable)",
+    );
+    expect(failure.fix).toBe(
+      "Remove AZURE_TOKEN_CREDENTIALS from the pod, or set it to WorkloadIdentityCredential.",
+    );
+    expect(((await emulator.admin("GET", "/requests")).json as { entries: unknown[] }).entries).toEqual([]);
+  });
+
   // The bundle's own entry exits after the verdict too: a proxy that never answers CONNECT leaves a socket
   // open, which kept the process (the init container) alive long after it printed TIMEOUT.
   it("exits with TIMEOUT at its deadline while a proxy holds the CONNECT open", async () => {
