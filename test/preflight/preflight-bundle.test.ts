@@ -110,6 +110,15 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     expect(text).not.toContain("Invalid value for AZURE_TOKEN_CREDENTIALS");
   });
 
+  // MSAL needs jsonwebtoken only for certificate credentials; with it went semver's start-up (~7 ms).
+  it("leaves jsonwebtoken out", async () => {
+    const text = await readFile(join(dir, "preflight.main.mjs"), "utf8");
+    expect(text).not.toContain("JsonWebTokenError");
+    expect(text).toContain(
+      "no certificate credentials here: this bundle signs in with Workload Identity only",
+    );
+  });
+
   it("refuses an AZURE_TOKEN_CREDENTIALS that picks another credential, before any request", async () => {
     await emulator.admin("DELETE", "/requests");
     const run = await runWithEmulatorEnv(emulator, [bundle], {
