@@ -18,12 +18,13 @@ COPY src ./src
 # Only the bundles: the validate snapshot (npm run build) is a developer speed-up, tied to one Node binary.
 RUN npm run build:bundles
 
-# Node's compile cache of both bundles, written by the final image's own Node at the final paths: an entry
-# is keyed by Node's version and the bundle's path and content, so one written by the build stage's Node
-# could be ignored. Exec form: the image has no shell. Root here writes the entries (0600).
+# Node's compile cache of both bundles, written by the final image's own Node at the final paths and as the
+# final user: Node files entries under its version and the user id, and keys each by the bundle's path and
+# content, so entries written by the build stage's Node or by root would never be read. /app is the
+# user's here so that Node can make the folder. Exec form: the image has no shell.
 FROM gcr.io/distroless/nodejs24-debian12:nonroot AS compile-cache
-COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/server.mjs /src/dist/server.main.mjs /app/
-USER 0
+COPY --from=build --chown=65532:65532 /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/server.mjs /src/dist/server.main.mjs /app/
+USER 65532:65532
 RUN ["/nodejs/bin/node", "/app/preflight.mjs", "--help"]
 RUN ["/nodejs/bin/node", "/app/server.mjs", "--help"]
 

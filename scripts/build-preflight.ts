@@ -59,8 +59,9 @@ export const compileCacheDir = "compile-cache";
 
 /**
  * The launcher at `outfile`: Node's compile cache on, then the bundle. A bundle is one ES module, compiled
- * before any of its code runs, so the cache must be turned on by another module first. Node keys each entry
- * by the bundle's path and content and by its own version, so a stale entry is never used, only replaced;
+ * before any of its code runs, so the cache must be turned on by another module first. Node files each entry
+ * under its own version and the user id and keys it by the bundle's path and content, so a stale entry is
+ * never used, only replaced (and each user has entries of its own: see the Dockerfile);
  * where the folder cannot be written (a read-only image) the entries there are still read.
  */
 function launcher(main: string): string {

@@ -47,6 +47,13 @@ function ignore(): void {}
 
 type ConnectOptions = Parameters<HttpsProxyAgent<string>["connect"]>[1];
 
+/** A proxied spare: `ready` once its tunnel and TLS are up (the claim), `destroy` closes it unclaimed. */
+interface ProxiedSpare {
+  readonly name: string;
+  ready: (() => Socket | undefined) | undefined;
+  destroy: () => void;
+}
+
 /**
  * An `HttpsProxyAgent` whose idle tunnels are reused and which can dial a spare tunnel. agent-base names
  * a connection's pool by guessing http or https from the options; the options of Node's `free` event
@@ -55,9 +62,7 @@ type ConnectOptions = Parameters<HttpsProxyAgent<string>["connect"]>[1];
  */
 class KeepAliveHttpsProxyAgent extends HttpsProxyAgent<string> implements SpareConnectionAgent {
   #spareWanted = false;
-  #spare:
-    | { readonly name: string; readonly claim: Promise<(() => Socket | undefined) | undefined> }
-    | undefined;
+  #spare: ProxiedSpare | undefined;
 
   override getName(options?: ConnectOptions): string {
     return super.getName({ ...options, secureEndpoint: true } as ConnectOptions);
@@ -70,20 +75,36 @@ class KeepAliveHttpsProxyAgent extends HttpsProxyAgent<string> implements SpareC
   override async connect(req: ClientRequest, options: ConnectOptions): Promise<Socket> {
     const name = this.getName(options);
     const spare = this.#spare;
-    if (spare?.name === name) {
+    // Only a spare that is ready: one whose CONNECT is still unanswered may never be, and a request must
+    // not wait on it (it dials its own; the spare stays parked).
+    if (spare?.name === name && spare.ready !== undefined) {
       this.#spare = undefined;
-      const socket = (await spare.claim)?.();
+      const socket = spare.ready?.();
       if (socket !== undefined) {
         // What HttpsProxyAgent does for the request it tunnels: the tunnel is paused until a request owns it.
         req.once("socket", (owned: Duplex) => owned.resume());
         return socket;
       }
-    } else if (this.#spareWanted) {
+    } else if (spare === undefined && this.#spareWanted) {
       this.#spareWanted = false;
-      const claim = this.#dialAlone({ ...options }).then((socket) => socket && park(socket));
-      this.#spare = { name, claim };
+      const dialled: ProxiedSpare = { name, ready: undefined, destroy: () => undefined };
+      this.#spare = dialled;
+      void this.#dialAlone({ ...options }).then((socket) => {
+        if (socket === undefined) {
+          if (this.#spare === dialled) this.#spare = undefined;
+          return;
+        }
+        dialled.ready = park(socket);
+        dialled.destroy = () => socket.destroy();
+      });
     }
     return super.connect(req, options);
+  }
+
+  override destroy(): void {
+    this.#spare?.destroy();
+    this.#spare = undefined;
+    super.destroy();
   }
 
   /**
@@ -107,7 +128,9 @@ class KeepAliveHttpsProxyAgent extends HttpsProxyAgent<string> implements SpareC
 /** Node's https agent with keepAlive and a spare connection (no proxy in the way). */
 class KeepAliveAgent extends Agent implements SpareConnectionAgent {
   #spareWanted = false;
-  #spare: { readonly name: string; readonly claim: () => Duplex | undefined } | undefined;
+  #spare:
+    | { readonly name: string; readonly claim: () => Duplex | undefined; readonly destroy: () => void }
+    | undefined;
 
   addSpareConnection(): void {
     this.#spareWanted = this.#spare === undefined;
@@ -127,9 +150,16 @@ class KeepAliveAgent extends Agent implements SpareConnectionAgent {
       if (socket !== undefined) return socket;
     } else if (this.#spareWanted) {
       this.#spareWanted = false;
-      this.#spare = { name, claim: park(create.call(this, { ...options })) };
+      const socket = create.call(this, { ...options });
+      this.#spare = { name, claim: park(socket), destroy: () => socket.destroy() };
     }
     return create.call(this, options, callback);
+  }
+
+  override destroy(): void {
+    this.#spare?.destroy();
+    this.#spare = undefined;
+    super.destroy();
   }
 }
 

@@ -140,19 +140,26 @@ export class ManagedHsmKeyClient {
     this.#agent.addSpareConnection();
   }
 
+  /** Closes the client's connections to the HSM, kept-alive and spare; a call still running fails. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
   /** Gets the key: the pinned `version`, or the latest when it is omitted or empty. */
   async getKey(name: string, options: CallOptions & { readonly version?: string } = {}): Promise<HsmKey> {
     let keySize: number | undefined;
-    const sdkKey = await this.#retrying("getKey", options, (abortSignal) =>
+    const call = new CallRequestIds();
+    const sdkKey = await this.#retrying("getKey", options, call, (abortSignal) =>
       this.#keys.getKey(name, {
         ...(options.version ? { version: options.version } : {}),
         abortSignal,
         onResponse: (response) => {
+          call.heard(response);
           keySize = keySizeOf(response.parsedBody ?? response.bodyAsText);
         },
       }),
     );
-    const requestId = this.#recorder.lastRequestId;
+    const requestId = call.last;
     const id = sdkKey.id;
     const kid = id === undefined ? undefined : parseKeyId(id);
     if (id === undefined || kid === undefined)
@@ -196,7 +203,8 @@ export class ManagedHsmKeyClient {
   ): Promise<SealedBytes> {
     const client = this.#cryptoClient(key.id, "encrypt");
     let serviceKid: unknown;
-    const result = await this.#retrying("encrypt", options, (abortSignal) =>
+    const call = new CallRequestIds();
+    const result = await this.#retrying("encrypt", options, call, (abortSignal) =>
       client.encrypt(
         {
           algorithm: gcm,
@@ -208,12 +216,13 @@ export class ManagedHsmKeyClient {
           // EncryptResult.keyID is the id the client was built with, not what the service used; the
           // service's own `kid` is only in the response body.
           onResponse: (response) => {
+            call.heard(response);
             serviceKid = fieldOf(response.parsedBody ?? response.bodyAsText, "kid");
           },
         },
       ),
     );
-    const requestId = this.#recorder.lastRequestId;
+    const requestId = call.last;
     if (result.iv === undefined || result.authenticationTag === undefined)
       throw this.#invalid("encrypt", "the response has no iv or tag", requestId);
     if (typeof serviceKid !== "string" || parseKeyId(serviceKid) === undefined)
@@ -239,7 +248,8 @@ export class ManagedHsmKeyClient {
     } = {},
   ): Promise<Uint8Array> {
     const client = this.#cryptoClient(sealed.kid, "decrypt");
-    const result = await this.#retrying("decrypt", options, (abortSignal) =>
+    const call = new CallRequestIds();
+    const result = await this.#retrying("decrypt", options, call, (abortSignal) =>
       client.decrypt(
         {
           algorithm: gcm,
@@ -250,7 +260,10 @@ export class ManagedHsmKeyClient {
         },
         {
           abortSignal,
-          onResponse: (response) => options.onRequestId?.(response.headers.get("x-ms-request-id")),
+          onResponse: (response) => {
+            call.heard(response);
+            options.onRequestId?.(call.last);
+          },
         },
       ),
     );
@@ -277,11 +290,20 @@ export class ManagedHsmKeyClient {
     return client;
   }
 
-  #retrying<T>(operation: string, options: CallOptions, attempt: (signal: AbortSignal) => Promise<T>) {
+  /**
+   * Runs `attempt` with retries inside the deadline. A failure without a response of its own (a deadline,
+   * a reset) names the latest request id of this call, never another call's: two calls may be in flight.
+   */
+  #retrying<T>(
+    operation: string,
+    options: CallOptions,
+    call: CallRequestIds,
+    attempt: (signal: AbortSignal) => Promise<T>,
+  ) {
     const deadline = options.deadline ?? createDeadline(this.#defaultTimeoutMs);
     return retryWithinDeadline(operation, deadline, attempt, {
       policy: this.#retry,
-      requestId: () => this.#recorder.lastRequestId,
+      requestId: () => call.last,
     });
   }
 
@@ -292,6 +314,15 @@ export class ManagedHsmKeyClient {
       attempts: 1,
       ...(requestId !== undefined && { requestId }),
     });
+  }
+}
+
+/** The `x-ms-request-id` of the latest response one call (its attempts included) heard. */
+class CallRequestIds {
+  last: string | undefined;
+
+  heard(response: { readonly headers: { get(name: string): string | undefined } }): void {
+    this.last = response.headers.get("x-ms-request-id") ?? this.last;
   }
 }
 

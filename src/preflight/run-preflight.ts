@@ -144,6 +144,9 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     if (calls !== undefined) options.onEvent({ kind: "calls", calls });
     options.onEvent({ kind: "failed", error: failure, calls });
     throw failure;
+  } finally {
+    // Its connections are of no further use (the server makes its own client), spare included.
+    client?.close();
   }
 }
 

@@ -19,7 +19,7 @@ export const signInWithWorkloadIdentity: SignIn = (env) => {
   const chosen = env.AZURE_TOKEN_CREDENTIALS?.trim() ?? "";
   if (chosen !== "" && chosen.toLowerCase() !== "workloadidentitycredential")
     throw new PreflightError(
-      `AZURE_TOKEN_CREDENTIALS=${printable(chosen)} picks another credential; the image signs in with Workload Identity only (the spirl-keywrap CLI honours the variable)`,
+      `AZURE_TOKEN_CREDENTIALS=${printable(chosen.slice(0, 64))}${chosen.length > 64 ? "…" : ""} picks another credential; the image signs in with Workload Identity only (the spirl-keywrap CLI honours the variable)`,
       {
         code: "WORKLOAD_IDENTITY_MISSING",
         fix: "Remove AZURE_TOKEN_CREDENTIALS from the pod, or set it to WorkloadIdentityCredential.",

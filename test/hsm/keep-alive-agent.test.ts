@@ -5,8 +5,9 @@ import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { createServer, request, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { keepAliveAgent, type SpareConnectionAgent } from "../../src/hsm/keep-alive-agent.ts";
 import { createTestPki, type TestPki } from "../../src/x509/index.ts";
 
@@ -16,6 +17,8 @@ let port: number;
 /** Connections the server accepted, and how many requests were in flight at most. */
 let connections = 0;
 let inFlight = 0;
+/** Every connection the server accepted, in order. */
+const accepted: TLSSocket[] = [];
 let mostInFlight = 0;
 
 beforeAll(async () => {
@@ -29,8 +32,11 @@ beforeAll(async () => {
       res.end("ok");
     }, 50);
   });
-  server.on("secureConnection", () => {
+  // Idle connections stay open on the server's side: only the client closes them here.
+  server.keepAliveTimeout = 60_000;
+  server.on("secureConnection", (socket) => {
     connections++;
+    accepted.push(socket);
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -70,6 +76,20 @@ describe("keepAliveAgent without a proxy", () => {
     expect(mostInFlight).toBe(2);
     expect(connections).toBe(2);
     agent.destroy();
+  });
+
+  it("closes an unclaimed spare with the agent", async () => {
+    const before = accepted.length;
+    const agent = keepAliveAgent("localhost", {});
+    agent.addSpareConnection();
+    expect(await get(agent)).toBe("ok");
+    const mine = accepted.slice(before);
+    expect(mine).toHaveLength(2);
+    agent.destroy();
+    // Both: the kept-alive first connection and the spare nobody took (it would stay open 10 s).
+    await vi.waitFor(() => expect(mine.map((socket) => socket.destroyed)).toEqual([true, true]), {
+      timeout: 2_000,
+    });
   });
 
   it("dials one connection at a time when no spare was asked for", async () => {

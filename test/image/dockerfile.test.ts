@@ -28,14 +28,17 @@ describe("Dockerfile", () => {
     expect(final).toMatch(/^ENTRYPOINT \["\/nodejs\/bin\/node", "\/app\/preflight\.mjs"\]$/m);
   });
 
-  // Node keys a cache entry by its own version and the bundle's path and content: the entries must come
-  // from the final image's Node, at the final paths, for every launcher the image runs.
+  // Node files a cache entry under its own version and the user id and keys it by the bundle's path and
+  // content: the entries must come from the final image's Node, as the final user, at the final paths.
   it("fills the compile cache with the final image's own Node, at the final paths", () => {
     const stage = stages.find((text) => / AS compile-cache$/m.test(text.split("\n")[0] ?? "")) ?? "";
     expect(stage.split(" ")[0]).toBe(final.split("\n")[0]);
     expect(stage).toContain(
-      "COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/server.mjs /src/dist/server.main.mjs /app/",
+      "COPY --from=build --chown=65532:65532 /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/server.mjs /src/dist/server.main.mjs /app/",
     );
+    // Node files entries under the user id: written as any other user than the final one, none is read.
+    const users = (text: string) => text.match(/^USER .*$/gm) ?? [];
+    expect(users(stage)).toEqual(users(final));
     expect(stage.match(/^RUN .*$/gm)).toEqual([
       'RUN ["/nodejs/bin/node", "/app/preflight.mjs", "--help"]',
       'RUN ["/nodejs/bin/node", "/app/server.mjs", "--help"]',

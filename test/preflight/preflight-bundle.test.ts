@@ -1,7 +1,7 @@
 // The bundle the image runs behaves like the source: built as `npm run build` does (a launcher, one bundle and
 // Node's compile cache), run in a pod-like child.
 import { execFile } from "node:child_process";
-import { appendFile, cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, chown, cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,10 +23,35 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const bundle = join(dir, "preflight.mjs");
 
 /** `node <launcher> --help` with Node's compile-cache trace on: what it printed on stdout and what the cache did. */
-async function helpWithCacheTrace(launcher: string): Promise<{ stdout: string; trace: string }> {
+async function helpWithCacheTrace(
+  launcher: string,
+  user?: number,
+): Promise<{ stdout: string; trace: string }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [launcher, "--help"], { env });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [launcher, "--help"], {
+    env,
+    ...(user !== undefined && { uid: user, gid: user }),
+  });
   return { stdout, trace: stderr };
+}
+
+/** A copy of the built folder without its cache, readable by everyone. */
+async function copyWithoutCache(prefix: string): Promise<string> {
+  const copy = await mkdtemp(join(tmpdir(), prefix));
+  await cp(dir, copy, { recursive: true, filter: (source) => !source.endsWith("compile-cache") });
+  await chmod(copy, 0o755);
+  return copy;
+}
+
+/** Gives `path` and everything under it `mode` and root as owner (COPY --chown=0:0 --chmod). */
+async function chmodTree(path: string, mode: number): Promise<void> {
+  await chown(path, 0, 0);
+  await chmod(path, mode);
+  for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
+    const child = join(entry.parentPath, entry.name);
+    await chown(child, 0, 0);
+    await chmod(child, mode);
+  }
 }
 
 describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
@@ -61,19 +86,49 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     try {
       // The copy's own entry (entries are per path), then the bundle changes under it.
       await cp(dir, copy, { recursive: true, filter: (source) => !source.endsWith("compile-cache") });
+      await chmod(copy, 0o755);
       const launcher = join(copy, "preflight.mjs");
       expect((await helpWithCacheTrace(launcher)).trace).toMatch(
         /writing cache for ESM \S+preflight\.main\.mjs/,
       );
-      await appendFile(join(copy, "preflight.main.mjs"), "\n// another build\n");
+      // Same size, one byte changed: only the content hash tells them apart.
+      const main = join(copy, "preflight.main.mjs");
+      const text = await readFile(main, "utf8");
+      await writeFile(main, `${text.slice(0, -1)}${text.endsWith("\n") ? " " : "\n"}`);
       const { stdout, trace } = await helpWithCacheTrace(launcher);
-      expect(trace).toMatch(/preflight\.main\.mjs\.\.\.\[[\d ]+\]\.\.\.code size mismatch/);
+      expect(trace).toMatch(/preflight\.main\.mjs\.\.\.\[[\d ]+\]\.\.\.code hash mismatch/);
       expect(trace).not.toMatch(/was accepted/);
       expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
     } finally {
       await rm(copy, { recursive: true, force: true });
     }
   });
+
+  // What the Dockerfile does: the image's user (65532) fills the cache at build, root then owns it read-only.
+  // Node files entries under the user id, so a cache filled by root is never read by that user. Needs root
+  // to switch users (CI and the pods tests run as root).
+  it.runIf(process.getuid?.() === 0)(
+    "is read by the image's user from a read-only cache that user filled, not from one root filled",
+    async () => {
+      const copy = await copyWithoutCache("preflight-user-cache-");
+      const launcher = join(copy, "preflight.mjs");
+      const user = 65532;
+      try {
+        await helpWithCacheTrace(launcher);
+        expect((await helpWithCacheTrace(launcher, user)).trace).not.toMatch(/was accepted/);
+        await rm(join(copy, "compile-cache"), { recursive: true });
+        await chown(copy, user, user);
+        expect((await helpWithCacheTrace(launcher, user)).trace).toMatch(/writing cache for ESM/);
+        await chown(copy, 0, 0);
+        await chmodTree(join(copy, "compile-cache"), 0o555);
+        const { stdout, trace } = await helpWithCacheTrace(launcher, user);
+        expect(trace).toMatch(/V8 code cache for ESM file:\/\/\S+\/preflight\.main\.mjs was accepted/);
+        expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
+    },
+  );
 
   // zod was 440 KB of a 1 MB bundle; the preflight judges its settings with the rules generated from the
   // model (src/preflight/key-vault-rules.generated.ts) instead.

@@ -79,11 +79,35 @@ describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
   });
 
   it("sends the decrypt and the negative decrypt together, on the two connections", async () => {
-    const entries = await loggedRun(50);
+    const entries = await loggedRun(100);
     const decrypt = only(entries, "decrypt", 200);
     const negative = only(entries, "decrypt", 400);
     expect(overlap(decrypt, negative), JSON.stringify({ decrypt, negative })).toBe(true);
     // Neither waited for a connection of its own: there are still only the two dialled at the start.
     expect(entries.filter((entry) => entry.operation === "connect-hsm")).toHaveLength(2);
+  });
+
+  // The spare is dialled first, so a one-shot hang meets its CONNECT: the request that would have taken it
+  // dials its own instead of waiting (it waited until its attempt timed out, past this run's 5 s budget).
+  it("passes when the spare's CONNECT is never answered", async () => {
+    await emulator.admin("DELETE", "/requests");
+    const fault = { kind: "proxy-hang", operation: "connect-hsm", count: 1 };
+    expect((await emulator.admin("POST", "/faults", fault)).status).toBe(201);
+    // What logs each CONNECT (see loggedRun).
+    expect((await emulator.admin("POST", "/faults", { kind: "latency", latencyMs: 0 })).status).toBe(201);
+    try {
+      const run = await runPreflightCli(emulator, { keyName, args: ["--timeout", "5s"] });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const entries = ((await emulator.admin("GET", "/requests")).json as { entries: LogEntry[] }).entries;
+      // The first connection and the negative's own; the hung spare never answered.
+      expect(
+        entries.filter((entry) => entry.operation === "connect-hsm" && entry.status === 200),
+      ).toHaveLength(2);
+      // The fault fired on the spare: the first CONNECT, never answered (logged with status 0).
+      expect(entries.find((entry) => entry.operation === "connect-hsm")?.status).toBe(0);
+      expect(only(entries, "decrypt", 400).status).toBe(400);
+    } finally {
+      await emulator.admin("DELETE", "/faults");
+    }
   });
 });
