@@ -125,7 +125,7 @@ export async function checkRoundTrip(
     if (opened.length !== plaintext.length || !timingSafeEqual(opened, plaintext))
       throw new PreflightError(
         `A256GCM decrypt with ${sealed.kid} returned ${opened.length === plaintext.length ? "different" : `${opened.length}`} bytes instead of the ${plaintextBytes} encrypted`,
-        { code: "ROUND_TRIP_FAILED", requestId: decryptId ?? client.stats().lastRequestId },
+        { code: "ROUND_TRIP_FAILED", requestId: decryptId },
       );
 
     options.onStep("negative");
@@ -133,7 +133,7 @@ export async function checkRoundTrip(
     if (accepted)
       throw new PreflightError(
         `A256GCM decrypt with ${sealed.kid} succeeded with altered AAD; the HSM must refuse it`,
-        { code: "AAD_NOT_ENFORCED", requestId: negativeId ?? client.stats().lastRequestId },
+        { code: "AAD_NOT_ENFORCED", requestId: negativeId },
       );
     return { kid: sealed.kid, encryptMs, decryptMs, negativeMs };
   } finally {
