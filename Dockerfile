@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# The spirl-keywrap image: two esbuild bundles on a distroless Node 24, each started by a launcher that
-# turns on Node's compile cache: `spirl-keywrap preflight` (the entrypoint: init container and hook Job)
+# The spirl-keywrap image: two esbuild bundles on a distroless Node 24, each started by a launcher from a
+# cache of its compiled code: `spirl-keywrap preflight` (the entrypoint: init container and hook Job)
 # and `spirl-keywrap server` (/app/server.mjs: the chart's Deployment sets it as the command), each
 # carrying only what its command needs.
 # No shell, no package manager, no node_modules in the final image; runs as a non-root user and needs
@@ -13,26 +13,32 @@ COPY package.json package-lock.json ./
 # Dev dependencies are needed to bundle (esbuild); none of them reach the final image.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY scripts/build-preflight.ts ./scripts/
+COPY scripts/build-preflight.ts scripts/train-preflight-cache.ts ./scripts/
 COPY src ./src
-# Only the bundles: the validate snapshot (npm run build) is a developer speed-up, tied to one Node binary.
+# Only the bundles (and the trainer, below): the validate snapshot (npm run build) is a developer speed-up,
+# tied to one Node binary. The build trains dist/'s code cache too, which proves the bundle passes here.
 RUN npm run build:bundles
 
-# Node's compile cache of both bundles, written by the final image's own Node at the final paths and as the
-# final user: Node files entries under its version and the user id, and keys each by the bundle's path and
-# content, so entries written by the build stage's Node or by root would never be read. /app is the
-# user's here so that Node can make the folder. Exec form: the image has no shell.
-FROM gcr.io/distroless/nodejs24-debian12:nonroot AS compile-cache
-COPY --from=build --chown=65532:65532 /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/server.mjs /src/dist/server.main.mjs /app/
+# The bundles' caches, made by the final image's own Node (a cache made by another V8 is refused), at the
+# final paths, as the final user:
+# - the preflight's V8 code cache, trained by one real preflight against the local Managed HSM + Entra ID
+#   emulator that the trainer carries (scripts/train-preflight-cache.ts; it never reaches the final image);
+# - the server's Node compile cache, which Node files under its version and the user id and keys by the
+#   bundle's path and content, so entries written by the build stage's Node or by root would never be read.
+# /app is the user's here so that the caches' folders can be made. Exec form: the image has no shell.
+FROM gcr.io/distroless/nodejs24-debian12:nonroot AS caches
+COPY --from=build --chown=65532:65532 /src/dist/preflight.mjs /src/dist/preflight.main.cjs /src/dist/server.mjs /src/dist/server.main.mjs /app/
+COPY --from=build /src/dist/train-preflight-cache.mjs /build/
 USER 65532:65532
-RUN ["/nodejs/bin/node", "/app/preflight.mjs", "--help"]
+RUN ["/nodejs/bin/node", "/build/train-preflight-cache.mjs", "/app/preflight.mjs"]
 RUN ["/nodejs/bin/node", "/app/server.mjs", "--help"]
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
-COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.mjs /src/dist/preflight.main.mjs.LEGAL.txt /app/
+COPY --from=build /src/dist/preflight.mjs /src/dist/preflight.main.cjs /src/dist/preflight.main.cjs.LEGAL.txt /app/
 COPY --from=build /src/dist/server.mjs /src/dist/server.main.mjs /src/dist/server.main.mjs.LEGAL.txt /app/
-# Owned by root and readable by all, so the non-root user reads the cache and can never rewrite it.
-COPY --from=compile-cache --chown=0:0 --chmod=0555 /app/compile-cache /app/compile-cache
+# Owned by root and readable by all, so the non-root user reads the caches and can never rewrite them.
+COPY --from=caches --chown=0:0 --chmod=0555 /app/code-cache /app/code-cache
+COPY --from=caches --chown=0:0 --chmod=0555 /app/compile-cache /app/compile-cache
 USER 65532:65532
 ENV NODE_ENV=production
 ENTRYPOINT ["/nodejs/bin/node", "/app/preflight.mjs"]

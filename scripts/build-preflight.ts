@@ -1,18 +1,24 @@
-// `npm run build`: bundles the preflight and the server, each into one ESM file (dist/preflight.main.mjs,
-// dist/server.main.mjs) started by a launcher (dist/preflight.mjs, dist/server.mjs) that turns on Node's
-// compile cache (dist/compile-cache/), all in the one image. test/preflight/preflight-bundle.test.ts and
-// test/image/server-bundle.test.ts build the same way and run the bundles against the emulator.
+// `npm run build`: bundles the preflight and the server, each into one file started by a launcher, all in
+// the one image:
+// - dist/preflight.mjs starts dist/preflight.main.cjs from V8's code cache of a whole run (dist/code-cache/),
+//   trained here with one real preflight against the emulator: the preflight starts on every pod's start;
+// - dist/server.mjs starts dist/server.main.mjs with Node's compile cache (dist/compile-cache/).
+// test/preflight/preflight-bundle.test.ts and test/cluster/server-bundle.test.ts build the same way and run
+// the bundles against the emulator.
 import { execFile } from "node:child_process";
-import { stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type BuildOptions, build, type Plugin } from "esbuild";
+import { trainPreflightCache } from "./train-preflight-cache.ts";
 
 const entries = {
   preflight: fileURLToPath(new URL("../src/cli/preflight-main.ts", import.meta.url)),
+  codeCacheLauncher: fileURLToPath(new URL("../src/cli/code-cache-launcher.ts", import.meta.url)),
   server: fileURLToPath(new URL("../src/cli/server-main.ts", import.meta.url)),
+  trainer: fileURLToPath(new URL("./train-preflight-cache.ts", import.meta.url)),
 } as const;
 
 /**
@@ -46,7 +52,7 @@ const withoutJsonWebToken: Plugin = {
   name: "without-jsonwebtoken",
   setup(context) {
     context.onResolve({ filter: /^jsonwebtoken$/ }, () => ({ path: "jsonwebtoken", namespace: "left-out" }));
-    context.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
+    context.onLoad({ filter: /^jsonwebtoken$/, namespace: "left-out" }, () => ({
       contents:
         'export default { sign() { throw new Error("no certificate credentials here: this bundle signs in with Workload Identity only"); } };',
       loader: "js",
@@ -54,17 +60,73 @@ const withoutJsonWebToken: Plugin = {
   },
 };
 
-/** Where the launchers keep Node's compile cache: beside them, so the image carries it (see the Dockerfile). */
+/**
+ * Node's modules the preflight's dependencies import at start but use only off its passing path, loaded on
+ * first use instead: zlib (a compressed response), child_process (the CLI credentials, browser sign-in),
+ * assert (https-proxy-agent, for a refused CONNECT), timers/promises (a retry's wait). About 5 ms of the
+ * start. Each becomes an object with a getter per export, named at build time by this same Node 24, that
+ * loads the module when first read (a callable one, assert, also forwards calls).
+ */
+const lazyBuiltins: Plugin = {
+  name: "lazy-builtins",
+  setup(context) {
+    const names = ["zlib", "child_process", "assert", "timers/promises"];
+    const filter = new RegExp(`^(node:)?(${names.join("|")})$`);
+    context.onResolve({ filter }, (args) =>
+      args.namespace === "lazy-builtin"
+        ? undefined
+        : { path: args.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
+    );
+    context.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
+      const real = process.getBuiltinModule(args.path) as Record<string, unknown>;
+      const id = JSON.stringify(`node:${args.path}`);
+      const target =
+        typeof real === "function"
+          ? "function (...args) { return new.target ? Reflect.construct(load(), args, new.target) : load().apply(this, args); }"
+          : "{}";
+      return {
+        contents: [
+          `let loaded; const load = () => (loaded ??= require(${id}));`,
+          `module.exports = ${target};`,
+          `for (const name of ${JSON.stringify(Object.keys(real))})`,
+          "  Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });",
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
+/**
+ * debug (under https-proxy-agent) tries `require("supports-color")` for colours; not installed, esbuild
+ * leaves the call to run, and Node searches node_modules folders up from the bundle on every start. Here
+ * it is absent at build time, as at run time: the require throws and debug goes on without colours.
+ */
+const withoutSupportsColor: Plugin = {
+  name: "without-supports-color",
+  setup(context) {
+    context.onResolve({ filter: /^supports-color$/ }, () => ({
+      path: "supports-color",
+      namespace: "left-out",
+    }));
+    context.onLoad({ filter: /^supports-color$/, namespace: "left-out" }, () => ({
+      contents: 'throw new Error("supports-color is not in this bundle");',
+      loader: "js",
+    }));
+  },
+};
+
+/** Where the server's launcher keeps Node's compile cache: beside it, so the image carries it (see the Dockerfile). */
 export const compileCacheDir = "compile-cache";
 
 /**
- * The launcher at `outfile`: Node's compile cache on, then the bundle. A bundle is one ES module, compiled
- * before any of its code runs, so the cache must be turned on by another module first. Node files each entry
- * under its own version and the user id and keys it by the bundle's path and content, so a stale entry is
- * never used, only replaced (and each user has entries of its own: see the Dockerfile);
- * where the folder cannot be written (a read-only image) the entries there are still read.
+ * The server's launcher at `outfile`: Node's compile cache on, then the bundle. A bundle is one ES module,
+ * compiled before any of its code runs, so the cache must be turned on by another module first. Node files
+ * each entry under its own version and the user id and keys it by the bundle's path and content, so a stale
+ * entry is never used, only replaced (and each user has entries of its own: see the Dockerfile); where the
+ * folder cannot be written (a read-only image) the entries there are still read.
  */
-function launcher(main: string): string {
+function compileCacheLauncher(main: string): string {
   return [
     "// Generated by scripts/build-preflight.ts: Node's compile cache for the bundle beside it, then the bundle.",
     'import { enableCompileCache } from "node:module";',
@@ -75,32 +137,78 @@ function launcher(main: string): string {
   ].join("\n");
 }
 
-/**
- * Bundles `entry` to `<outfile without .mjs>.main.mjs`, writes the launcher to `outfile` and fills the
- * compile cache by running `outfile --help` once (it loads the whole bundle; the image does the same at
- * build). Returns the bundle's size in bytes.
- */
-async function bundle(entry: string, outfile: string, options: BuildOptions = {}): Promise<number> {
-  const main = outfile.replace(/\.mjs$/, ".main.mjs");
+/** What every bundle shares: one minified file for Node 24, its licences beside it. */
+const common: BuildOptions = {
+  bundle: true,
+  platform: "node",
+  target: "node24",
+  minify: true,
+  // The licences of what the bundle includes (MIT, Apache-2.0, ...) go beside it, into the image too.
+  legalComments: "external",
+  logLevel: "warning",
+};
+
+/** An ES module bundle of `entry` at `outfile`. */
+async function bundleEsm(entry: string, outfile: string, options: BuildOptions = {}): Promise<void> {
   await build({
+    ...common,
     ...options,
     entryPoints: [entry],
-    outfile: main,
-    bundle: true,
-    platform: "node",
-    target: "node24",
+    outfile,
     format: "esm",
-    minify: true,
-    // The licences of what the bundle includes (MIT, Apache-2.0, ...) go beside it, into the image too.
-    legalComments: "external",
-    logLevel: "warning",
     plugins: [builtinsByRequire, ...(options.plugins ?? [])],
     // The Azure SDKs and MSAL are CommonJS inside; an ESM bundle needs `require` for Node's built-ins.
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
   });
-  await writeFile(outfile, launcher(basename(main)));
+}
+
+/**
+ * Bundles src/cli/preflight-main.ts to `<outfile without .mjs>.main.cjs` and returns its size in bytes. CommonJS, so that its launcher (`outfile`, from
+ * src/cli/code-cache-launcher.ts) can compile it as a script from V8's code cache, which the build then
+ * trains with one real preflight against the emulator (scripts/train-preflight-cache.ts).
+ */
+export async function buildPreflight(outfile: string): Promise<number> {
+  const main = outfile.replace(/\.mjs$/, ".main.cjs");
+  const { metafile } = await build({
+    ...common,
+    entryPoints: [entries.preflight],
+    outfile: main,
+    format: "cjs",
+    metafile: true,
+    // esbuild warns of import.meta in every module it reads, used or not; the check below is exact.
+    logOverride: { "empty-import-meta": "silent" },
+    // The Azure SDK's pipeline asks `typeof FormData` on every request; that global is a getter which loads
+    // undici (~8 ms of the preflight's start). No code in this bundle builds a FormData body, so the name
+    // is `undefined` here. Not in the server's bundle: it carries undici itself.
+    define: { FormData: "undefined" },
+    plugins: [withoutJsonWebToken, withoutSupportsColor, lazyBuiltins],
+  });
+  // A CommonJS bundle has no import.meta (esbuild leaves an empty object): no module in it may read one,
+  // but `open`, which asks `import.meta.url ? ... : ''` and is only used by browser sign-in.
+  for (const input of Object.keys(metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}))
+    if (
+      input !== "node_modules/open/index.js" &&
+      !/^[a-z-]+:/.test(input) && // a plugin's module (left-out:..., lazy-builtin:...), not a file
+      (await readFile(input, "utf8")).includes("import.meta")
+    )
+      throw new Error(`${input} reads import.meta, which the preflight's CommonJS bundle does not have`);
+  // The launcher imports nothing (it takes Node's modules by getBuiltinModule): no banner, no plugins.
+  await build({ ...common, entryPoints: [entries.codeCacheLauncher], outfile, format: "esm" });
+  await trainPreflightCache(outfile);
+  return (await stat(main)).size;
+}
+
+/**
+ * Bundles src/cli/server-main.ts (`spirl-keywrap server`) to `<outfile without .mjs>.main.mjs` with its
+ * launcher at `outfile`, and returns its size in bytes. Node's compile cache is filled by running
+ * `outfile --help` once (it loads the whole bundle; the image does the same at build).
+ */
+export async function buildServer(outfile: string): Promise<number> {
+  const main = outfile.replace(/\.mjs$/, ".main.mjs");
+  await bundleEsm(entries.server, main);
+  await writeFile(outfile, compileCacheLauncher(basename(main)));
   const env = { ...process.env };
   delete env.NODE_COMPILE_CACHE;
   delete env.NODE_DISABLE_COMPILE_CACHE;
@@ -108,30 +216,27 @@ async function bundle(entry: string, outfile: string, options: BuildOptions = {}
   return (await stat(main)).size;
 }
 
-/** Bundles src/cli/preflight-main.ts and its dependencies (see {@link bundle}); returns its size in bytes. */
-export function buildPreflight(outfile: string): Promise<number> {
-  return bundle(entries.preflight, outfile, {
-    // The Azure SDK's pipeline asks `typeof FormData` on every request; that global is a getter which loads
-    // undici (~8 ms of the preflight's start). No code in this bundle builds a FormData body, so the name
-    // is `undefined` here. Not in the server's bundle: it carries undici itself.
-    define: { FormData: "undefined" },
-    plugins: [withoutJsonWebToken],
-  });
+/** The trainer as one file, for the Dockerfile's stage that trains the cache with the final image's Node. */
+export async function buildTrainer(outfile: string): Promise<void> {
+  await bundleEsm(entries.trainer, outfile, { legalComments: "none" });
 }
 
-/** Bundles src/cli/server-main.ts (`spirl-keywrap server`, see {@link bundle}); returns its size in bytes. */
-export function buildServer(outfile: string): Promise<number> {
-  return bundle(entries.server, outfile);
+/**
+ * What `npm run build:bundles` writes into `folder`: both bundles with their launchers and caches, and the
+ * Dockerfile's trainer. Returns a line per part.
+ */
+export async function buildBundles(folder: string): Promise<string[]> {
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+  const preflight = await buildPreflight(join(folder, "preflight.mjs"));
+  const server = await buildServer(join(folder, "server.mjs"));
+  await buildTrainer(join(folder, "train-preflight-cache.mjs"));
+  return [
+    `preflight.mjs, preflight.main.cjs (${kib(preflight)}) and its code cache`,
+    `server.mjs, server.main.mjs (${kib(server)}) and its compile cache`,
+    "train-preflight-cache.mjs (the Dockerfile's trainer)",
+  ];
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const [name, build] of [
-    ["preflight", buildPreflight],
-    ["server", buildServer],
-  ] as const) {
-    const bytes = await build(fileURLToPath(new URL(`../dist/${name}.mjs`, import.meta.url)));
-    console.log(
-      `wrote dist/${name}.mjs, dist/${name}.main.mjs (${(bytes / 1024).toFixed(0)} KiB) and its compile cache`,
-    );
-  }
-}
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  for (const line of await buildBundles(fileURLToPath(new URL("../dist/", import.meta.url))))
+    console.log(`wrote dist/${line}`);

@@ -25,9 +25,11 @@ function callsSummary(calls: {
   byOperation: Readonly<Record<string, number>>;
   tokenRequests: number;
 }) {
-  const parts = Object.entries(calls.byOperation)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([operation, count]) => `${operation}=${count}`);
+  // Code-unit order, not localeCompare: the names are ASCII, and the first localeCompare builds ICU's
+  // collator, about 5 ms of the preflight's start (by profile).
+  const parts = Object.keys(calls.byOperation)
+    .sort()
+    .map((operation) => `${operation}=${calls.byOperation[operation]}`);
   return `hsmCalls=${calls.calls} ${parts.join(" ")} tokenRequests=${calls.tokenRequests}`.trim();
 }
 

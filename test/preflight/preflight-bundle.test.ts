@@ -1,12 +1,12 @@
 // The bundle the image runs behaves like the source: built as `npm run build` does (a launcher, one bundle and
-// Node's compile cache), run in a pod-like child.
+// the V8 code cache a real run trained), run in a pod-like child.
 import { execFile } from "node:child_process";
-import { chmod, chown, cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildPreflight } from "../../scripts/build-preflight.ts";
+import { buildPreflight, buildTrainer } from "../../scripts/build-preflight.ts";
 import { useEmulator } from "../helpers/emulator.ts";
 import {
   callCounts,
@@ -22,12 +22,12 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const bundle = join(dir, "preflight.mjs");
 
-/** `node <launcher> --help` with Node's compile-cache trace on: what it printed on stdout and what the cache did. */
+/** `node <launcher> --help` with the launcher's cache trace on: what it printed on stdout and what the cache did. */
 async function helpWithCacheTrace(
   launcher: string,
   user?: number,
 ): Promise<{ stdout: string; trace: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_DEBUG: "spirl-code-cache" };
   const { stdout, stderr } = await promisify(execFile)(process.execPath, [launcher, "--help"], {
     env,
     ...(user !== undefined && { uid: user, gid: user }),
@@ -38,9 +38,16 @@ async function helpWithCacheTrace(
 /** A copy of the built folder without its cache, readable by everyone. */
 async function copyWithoutCache(prefix: string): Promise<string> {
   const copy = await mkdtemp(join(tmpdir(), prefix));
-  await cp(dir, copy, { recursive: true, filter: (source) => !source.endsWith("compile-cache") });
+  await cp(dir, copy, { recursive: true, filter: (source) => !source.endsWith("code-cache") });
   await chmod(copy, 0o755);
   return copy;
+}
+
+/** The one cache file in `folder`'s code-cache/. */
+async function cacheFile(folder: string): Promise<string> {
+  const names = await readdir(join(folder, "code-cache"));
+  expect(names).toHaveLength(1);
+  return join(folder, "code-cache", names[0] ?? "");
 }
 
 /** Gives `path` and everything under it `mode` and root as owner (COPY --chown=0:0 --chmod). */
@@ -53,6 +60,8 @@ async function chmodTree(path: string, mode: number): Promise<void> {
     await chmod(child, mode);
   }
 }
+
+const accepted = /SPIRL-CODE-CACHE \d+: cache \S+preflight\.main\.cjs-[0-9a-f]{32}-v[\d.]+-\w+\.bin accepted/;
 
 describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
   it("is a launcher and one bundle under 1.5 MB that passes the preflight on its own", async () => {
@@ -75,51 +84,89 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     expect(callCounts(run).hsmCalls).toBe(5);
   });
 
-  it("starts from Node's compile cache, filled by the build", async () => {
+  // The build trained the cache with a whole preflight: it holds the functions that run compiled, which a
+  // cache made when the bundle was compiled (or by --help) does not.
+  it("starts from the code cache the build trained with a whole run", async () => {
     const { stdout, trace } = await helpWithCacheTrace(bundle);
     expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
-    expect(trace).toMatch(/V8 code cache for ESM file:\/\/\S+\/preflight\.main\.mjs was accepted/);
+    expect(trace).toMatch(accepted);
+    expect(trace).not.toMatch(/wrote/);
+    const copy = await copyWithoutCache("preflight-help-cache-");
+    try {
+      expect((await helpWithCacheTrace(join(copy, "preflight.mjs"))).trace).toMatch(/no cache \S+ ENOENT/);
+      const trained = (await stat(await cacheFile(dir))).size;
+      expect(trained).toBeGreaterThan((await stat(await cacheFile(copy))).size * 1.3);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 
-  it("never uses a cache entry made for other bundle content: it compiles anew and replaces it", async () => {
+  it.each([
+    {
+      // Same size, one byte changed: V8 checks only the length; the file name carries the content's hash.
+      change: "the bundle changes under its cache",
+      apply: async (copy: string) => {
+        const main = join(copy, "preflight.main.cjs");
+        const text = await readFile(main, "utf8");
+        await writeFile(main, `${text.slice(0, -1)}${text.endsWith("\n") ? " " : "\n"}`);
+      },
+      trace: /no cache \S+ ENOENT/,
+    },
+    {
+      // What another Node's V8 or other V8 flags would meet: a cache V8 refuses.
+      change: "the cache is not V8's",
+      apply: async (copy: string) => writeFile(await cacheFile(copy), "not a code cache"),
+      trace: /cache \S+ rejected/,
+    },
+  ])("compiles anew and replaces the cache when $change", async ({ apply, trace }) => {
     const copy = await copyWithoutCache("preflight-stale-cache-");
     try {
-      // The copy's own entry (entries are per path), then the bundle changes under it.
       const launcher = join(copy, "preflight.mjs");
-      expect((await helpWithCacheTrace(launcher)).trace).toMatch(
-        /writing cache for ESM \S+preflight\.main\.mjs/,
-      );
-      // Same size, one byte changed: only the content hash tells them apart.
-      const main = join(copy, "preflight.main.mjs");
-      const text = await readFile(main, "utf8");
-      await writeFile(main, `${text.slice(0, -1)}${text.endsWith("\n") ? " " : "\n"}`);
-      const { stdout, trace } = await helpWithCacheTrace(launcher);
-      expect(trace).toMatch(/preflight\.main\.mjs\.\.\.\[[\d ]+\]\.\.\.code hash mismatch/);
-      expect(trace).not.toMatch(/was accepted/);
+      expect((await helpWithCacheTrace(launcher)).trace).toMatch(/wrote \S+/);
+      await apply(copy);
+      const run = await helpWithCacheTrace(launcher);
+      expect(run.trace).toMatch(trace);
+      expect(run.trace).toMatch(/wrote \S+/);
+      expect(run.stdout).toMatch(/^Usage: spirl-keywrap preflight/);
+      expect((await helpWithCacheTrace(launcher)).trace).toMatch(accepted);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  // What the Dockerfile does: the image's user (65532) runs from a cache root owns read-only, and writes
+  // nothing. Switching users needs root, as the pods tests do: run as another user, this fails (EPERM)
+  // rather than skips.
+  it("is read by the image's user from a read-only cache, and runs without one where nothing can be written", async () => {
+    const copy = await copyWithoutCache("preflight-user-cache-");
+    const launcher = join(copy, "preflight.mjs");
+    const user = 65532;
+    try {
+      const unwritable = await helpWithCacheTrace(launcher, user);
+      expect(unwritable.trace).toMatch(/cache not written \S+ EACCES/);
+      expect(unwritable.stdout).toMatch(/^Usage: spirl-keywrap preflight/);
+      await helpWithCacheTrace(launcher);
+      await chmodTree(join(copy, "code-cache"), 0o555);
+      const { stdout, trace } = await helpWithCacheTrace(launcher, user);
+      expect(trace).toMatch(accepted);
       expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
     } finally {
       await rm(copy, { recursive: true, force: true });
     }
   });
 
-  // What the Dockerfile does: the image's user (65532) fills the cache at build, root then owns it read-only.
-  // Node files entries under the user id, so a cache filled by root is never read by that user. Switching
-  // users needs root, as the pods tests do: run as another user, this fails (EPERM) rather than skips.
-  it("is read by the image's user from a read-only cache that user filled, not from one root filled", async () => {
-    const copy = await copyWithoutCache("preflight-user-cache-");
-    const launcher = join(copy, "preflight.mjs");
-    const user = 65532;
+  // The Dockerfile trains the image's cache with this bundled trainer and the final image's Node.
+  it("is trained by the bundled trainer in a folder without node_modules", async () => {
+    const copy = await copyWithoutCache("preflight-trainer-");
     try {
-      await helpWithCacheTrace(launcher);
-      expect((await helpWithCacheTrace(launcher, user)).trace).not.toMatch(/was accepted/);
-      await rm(join(copy, "compile-cache"), { recursive: true });
-      await chown(copy, user, user);
-      expect((await helpWithCacheTrace(launcher, user)).trace).toMatch(/writing cache for ESM/);
-      await chown(copy, 0, 0);
-      await chmodTree(join(copy, "compile-cache"), 0o555);
-      const { stdout, trace } = await helpWithCacheTrace(launcher, user);
-      expect(trace).toMatch(/V8 code cache for ESM file:\/\/\S+\/preflight\.main\.mjs was accepted/);
-      expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
+      const trainer = join(copy, "train-preflight-cache.mjs");
+      await buildTrainer(trainer);
+      const { stdout } = await promisify(execFile)(process.execPath, [trainer, join(copy, "preflight.mjs")], {
+        env: { PATH: process.env.PATH, NODE_PATH: "/nonexistent" },
+        cwd: copy,
+      });
+      expect(stdout).toBe(`wrote ${await cacheFile(copy)}\n`);
+      expect((await helpWithCacheTrace(join(copy, "preflight.mjs"))).trace).toMatch(accepted);
     } finally {
       await rm(copy, { recursive: true, force: true });
     }
@@ -134,14 +181,15 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     { left: "zod", strings: ["$ZodType", "ZodError"] },
     { left: "the global FormData", strings: [/\bFormData\b/] },
   ])("leaves $left out", async ({ strings }) => {
-    const text = await readFile(join(dir, "preflight.main.mjs"), "utf8");
+    const text = await readFile(join(dir, "preflight.main.cjs"), "utf8");
     for (const string of strings)
       typeof string === "string" ? expect(text).not.toContain(string) : expect(text).not.toMatch(string);
   });
 
-  // Reading the global FormData loaded undici (~8 ms of the start), on the first request.
-  it("passes without loading undici", async () => {
-    const probe = `data:text/javascript,process.on("exit",()=>process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m)=>/undici/.test(m)))))`;
+  // Reading the global FormData loaded undici (~8 ms of the start), on the first request; zlib, child_process,
+  // assert and timers/promises are the built-ins the build loads on first use (each only off this path).
+  it("passes without loading undici or the built-ins it loads on first use", async () => {
+    const probe = `data:text/javascript,process.on("exit",()=>process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m)=>/undici|zlib|child_process|NativeModule assert|timers\\/promises/.test(m)))))`;
     const run = await runWithEmulatorEnv(emulator, ["--import", probe, bundle], {
       SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: await emulatorHsmUrl(emulator),
       SPIRL_KEYWRAP_AZURE_KEY_NAME: "bundle-key",
@@ -171,7 +219,7 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
       instead: "no certificate credentials here: this bundle signs in with Workload Identity only",
     },
   ])("leaves $left out", async ({ strings, instead }) => {
-    const text = await readFile(join(dir, "preflight.main.mjs"), "utf8");
+    const text = await readFile(join(dir, "preflight.main.cjs"), "utf8");
     for (const string of strings) expect(text).not.toContain(string);
     if (instead !== undefined) expect(text).toContain(instead);
   });
