@@ -25,5 +25,5 @@ export const signInWithWorkloadIdentity: SignIn = (env) => {
         fix: "Remove AZURE_TOKEN_CREDENTIALS from the pod, or set it to WorkloadIdentityCredential.",
       },
     );
-  return createWorkloadIdentityCredential();
+  return createWorkloadIdentityCredential(env);
 };

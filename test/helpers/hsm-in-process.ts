@@ -26,7 +26,7 @@ export function emulatorVaultUrl(emulator: TestEmulator): string {
 }
 
 /** Makes this process an emulator client: trust its CA, take its proxy and Workload Identity variables. */
-function useEmulatorEnvironment(emulator: TestEmulator): void {
+export function useEmulatorEnvironment(emulator: TestEmulator): void {
   const { env, caCertificate } = emulator.handle;
   const trusted = getCACertificates("default");
   if (!trusted.includes(caCertificate)) setDefaultCACertificates([...trusted, caCertificate]);
