@@ -29,11 +29,13 @@ const debug = debuglog("spirl-code-cache");
 const launcher = fileURLToPath(import.meta.url);
 const dir = dirname(launcher);
 const bundle = join(dir, basename(launcher).replace(/\.mjs$/, ".main.cjs"));
-const source = readFileSync(bundle, "utf8");
+// Hashed as read: hashing the decoded string would encode it to UTF-8 again (~1 ms of 430 KB).
+const bytes = readFileSync(bundle);
+const source = bytes.toString("utf8");
 const cacheFile = join(
   dir,
   "code-cache",
-  `${basename(bundle)}-${hash("sha256", source).slice(0, 32)}-${process.version}-${process.arch}.bin`,
+  `${basename(bundle)}-${hash("sha256", bytes).slice(0, 32)}-${process.version}-${process.arch}.bin`,
 );
 
 function readCache(): Buffer | undefined {
