@@ -84,7 +84,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     // Entra's connection and token beside the HSM's connection and challenge, not after them; and a
     // second HSM connection beside the first, for the round trip's two decrypts in flight together.
     client.prefetchToken({ tenantId: env.AZURE_TENANT_ID, deadline });
-    if (!process.env.EXP_NOSPARE) client.addSpareConnection();
+    client.addSpareConnection();
 
     step = "getKey";
     const stepStarted = performance.now();
