@@ -106,7 +106,7 @@ export async function startTrustDomainServer(options: TrustDomainServerOptions):
   const config = validatePreflightConfig(options.hsm);
   const hsm = new ManagedHsmKeyClient({
     vaultUrl: config.url,
-    credential: options.credential ?? createWorkloadIdentityCredential(),
+    credential: options.credential ?? createWorkloadIdentityCredential(env),
   });
   const store = new SigningKeyStore({
     kubeConfig: options.kubeConfig,

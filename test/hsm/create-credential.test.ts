@@ -20,8 +20,13 @@ const envWith = (tokenFile: string): NodeJS.ProcessEnv => ({
   AZURE_FEDERATED_TOKEN_FILE: tokenFile,
 });
 
+interface LogEntry {
+  readonly operation: string;
+  readonly status: number;
+}
+
 const tokenRequests = async () =>
-  ((await emulator.admin("GET", "/requests")).json as { entries: { operation: string }[] }).entries.filter(
+  ((await emulator.admin("GET", "/requests")).json as { entries: LogEntry[] }).entries.filter(
     (entry) => entry.operation === "token",
   ).length;
 
@@ -49,6 +54,19 @@ describe("createWorkloadIdentityCredential", { timeout: 30_000 }, () => {
       `WorkloadIdentityCredential: is unavailable. No content on the file ${file}.`,
     );
     expect(await tokenRequests()).toBe(0);
+  });
+
+  // The SDK reads AZURE_AUTHORITY_HOST from process.env itself; the preflight and the server pass their own.
+  it("asks the authority host the given environment names", async () => {
+    await emulator.admin("DELETE", "/requests");
+    const env = { ...emulator.handle.env, AZURE_AUTHORITY_HOST: "https://login.authority.invalid" };
+    expect(process.env.AZURE_AUTHORITY_HOST).toBeUndefined();
+    await expect(
+      createWorkloadIdentityCredential(env).getToken("https://managedhsm.azure.net/.default"),
+    ).rejects.toThrow();
+    // MSAL asks Entra's instance discovery about the unknown authority, which Entra refuses; no token request.
+    const entries = ((await emulator.admin("GET", "/requests")).json as { entries: LogEntry[] }).entries;
+    expect(entries.map((entry) => `${entry.operation}:${entry.status}`)).toEqual(["instanceDiscovery:400"]);
   });
 
   it.each(["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"])(
