@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { type BuildOptions, build, type Plugin } from "esbuild";
 import { trainPreflightCache } from "./train-preflight-cache.ts";
 
+const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 const entries = {
   preflight: fileURLToPath(new URL("../src/cli/preflight-main.ts", import.meta.url)),
   codeCacheLauncher: fileURLToPath(new URL("../src/cli/code-cache-launcher.ts", import.meta.url)),
@@ -64,8 +65,8 @@ const withoutJsonWebToken: Plugin = {
  * Node's modules the preflight's dependencies import at start but use only off its passing path, loaded on
  * first use instead: zlib (a compressed response), child_process (the CLI credentials, browser sign-in),
  * assert (https-proxy-agent, for a refused CONNECT), timers/promises (a retry's wait). About 5 ms of the
- * start. Each becomes an object with a getter per export, named at build time by this same Node 24, that
- * loads the module when first read (a callable one, assert, also forwards calls).
+ * start. Each becomes a stand-in with an accessor per property, named at build time by this same Node 24,
+ * that loads the module when first used (see lazyBuiltinSource).
  */
 const lazyBuiltins: Plugin = {
   name: "lazy-builtins",
@@ -77,25 +78,42 @@ const lazyBuiltins: Plugin = {
         ? undefined
         : { path: args.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
     );
-    context.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
-      const real = process.getBuiltinModule(args.path) as Record<string, unknown>;
-      const id = JSON.stringify(`node:${args.path}`);
-      const target =
-        typeof real === "function"
-          ? "function (...args) { return new.target ? Reflect.construct(load(), args, new.target) : load().apply(this, args); }"
-          : "{}";
-      return {
-        contents: [
-          `let loaded; const load = () => (loaded ??= require(${id}));`,
-          `module.exports = ${target};`,
-          `for (const name of ${JSON.stringify(Object.keys(real))})`,
-          "  Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });",
-        ].join("\n"),
-        loader: "js",
-      };
-    });
+    context.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: lazyBuiltinSource(args.path),
+      loader: "js",
+    }));
   },
 };
+
+/** What every function has of its own: the lazy stand-in of a callable module has them already. */
+const functionOwn = new Set(["length", "name", "prototype", "arguments", "caller"]);
+
+/**
+ * The CommonJS source of `name`'s lazy stand-in: every own property of the real module (read here, by the
+ * Node that builds) as an accessor that loads the module on first use, enumerable as the real one is; a
+ * callable module (assert) is a function that forwards calls and `new`. Exported for its test.
+ */
+export function lazyBuiltinSource(name: string): string {
+  const real = process.getBuiltinModule(name) as object;
+  const callable = typeof real === "function";
+  const own = Object.getOwnPropertyNames(real)
+    .filter((key) => !(callable && functionOwn.has(key)))
+    .map((key) => [key, Object.getOwnPropertyDescriptor(real, key)?.enumerable === true]);
+  return [
+    `let loaded; const load = () => (loaded ??= require(${JSON.stringify(`node:${name}`)}));`,
+    `module.exports = ${
+      callable
+        ? "function (...args) { return new.target ? Reflect.construct(load(), args, new.target) : load().apply(this, args); }"
+        : "{}"
+    };`,
+    `for (const [name, enumerable] of ${JSON.stringify(own)})`,
+    "  Object.defineProperty(module.exports, name, {",
+    "    get: () => load()[name],",
+    "    set: (value) => { load()[name] = value; },",
+    "    enumerable,",
+    "  });",
+  ].join("\n");
+}
 
 /**
  * debug (under https-proxy-agent) tries `require("supports-color")` for colours; not installed, esbuild
@@ -177,6 +195,7 @@ export async function buildPreflight(outfile: string): Promise<number> {
     outfile: main,
     format: "cjs",
     metafile: true,
+    absWorkingDir: repoRoot,
     // esbuild warns of import.meta in every module it reads, used or not; the check below is exact.
     logOverride: { "empty-import-meta": "silent" },
     // The Azure SDK's pipeline asks `typeof FormData` on every request; that global is a getter which loads
@@ -187,11 +206,13 @@ export async function buildPreflight(outfile: string): Promise<number> {
   });
   // A CommonJS bundle has no import.meta (esbuild leaves an empty object): no module in it may read one,
   // but `open`, which asks `import.meta.url ? ... : ''` and is only used by browser sign-in.
-  for (const input of Object.keys(metafile.outputs[relative(process.cwd(), main)]?.inputs ?? {}))
+  const output = metafile.outputs[relative(repoRoot, main)];
+  if (output === undefined) throw new Error(`esbuild's metafile has no entry for ${main}`);
+  for (const input of Object.keys(output.inputs))
     if (
       input !== "node_modules/open/index.js" &&
       !/^[a-z-]+:/.test(input) && // a plugin's module (left-out:..., lazy-builtin:...), not a file
-      (await readFile(input, "utf8")).includes("import.meta")
+      (await readFile(join(repoRoot, input), "utf8")).includes("import.meta")
     )
       throw new Error(`${input} reads import.meta, which the preflight's CommonJS bundle does not have`);
   // The launcher imports nothing (it takes Node's modules by getBuiltinModule): no banner, no plugins.

@@ -18,7 +18,9 @@ async function cacheFiles(launcher: string): Promise<string[]> {
   const folder = join(dirname(launcher), "code-cache");
   const prefix = `${basename(launcher).replace(/\.mjs$/, ".main.cjs")}-`;
   const names = await readdir(folder).catch(() => []);
-  return names.filter((name) => name.startsWith(prefix)).map((name) => join(folder, name));
+  return names
+    .filter((name) => name.startsWith(prefix) && name.endsWith(".bin"))
+    .map((name) => join(folder, name));
 }
 
 /**

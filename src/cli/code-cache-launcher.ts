@@ -6,18 +6,22 @@
 // run (the SDK pipeline, MSAL, TLS set-up) is still parsed and compiled on the critical path. V8's
 // `createCachedData()` called at exit holds every function the run compiled. The build trains the cache
 // with a real preflight against the emulator (scripts/train-preflight-cache.ts), so the image's first run
-// starts warm. Measured interleaved at 0 ms added round trip: about 20 ms of a 140 ms run.
+// starts warm. Measured interleaved at 0 ms added round trip: 149 → 122 ms with the CommonJS bundle
+// (Node's compile cache → this trained one; the lazy built-ins in the same change).
 //
-// A cache file is named by the bundle's SHA-256 and Node's version and architecture: V8 itself checks only
-// the source's length, so a cache made for other content of the same length must never be offered. V8
-// refuses one made by another V8 or with other flags (`cachedDataRejected`); then the bundle is compiled
-// as usual. Where there is no usable cache, this run's is written at exit, if the folder can be written (a
-// read-only image keeps what its build wrote); nothing is ever printed about it except with
-// NODE_DEBUG=spirl-code-cache.
+// A cache file is named by the SHA-256 of what V8 compiles (the bundle in its wrapper) and Node's version
+// and architecture: V8 itself checks only the source's length, so a cache made for other content of the
+// same length must never be offered. Its body carries a digest (see readCache). V8 refuses one made by
+// another V8 or with other flags (`cachedDataRejected`); then the bundle is compiled as usual. Where there
+// is no usable cache, this run's is written at exit if the folder can be written (a read-only image keeps
+// what its build wrote; runs with other V8 flags in a writable folder replace each other's). Nothing is
+// printed about it except with NODE_DEBUG=spirl-code-cache.
+//
 // Node's modules by getBuiltinModule, not `import`: an ES module's import of a built-in builds its ESM
 // facade, which reads every export, lazy getters included (see builtinsByRequire in the build).
-const { hash } = process.getBuiltinModule("node:crypto");
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule("node:fs");
+const { createHash, randomBytes } = process.getBuiltinModule("node:crypto");
+const { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } =
+  process.getBuiltinModule("node:fs");
 const { createRequire } = process.getBuiltinModule("node:module");
 const { basename, dirname, join } = process.getBuiltinModule("node:path");
 const { fileURLToPath } = process.getBuiltinModule("node:url");
@@ -29,40 +33,70 @@ const debug = debuglog("spirl-code-cache");
 const launcher = fileURLToPath(import.meta.url);
 const dir = dirname(launcher);
 const bundle = join(dir, basename(launcher).replace(/\.mjs$/, ".main.cjs"));
-// Hashed as read: hashing the decoded string would encode it to UTF-8 again (~1 ms of 430 KB).
+// The CommonJS wrapper Node itself uses, opened on the source's first line: line numbers stay the same
+// (columns on that line shift by the head's length).
+const head = "(function (exports, require, module, __filename, __dirname) {";
+const tail = "\n})";
 const bytes = readFileSync(bundle);
-const source = bytes.toString("utf8");
+// What V8 compiles, by its hash: the bundle's bytes as read (hashing the decoded string would encode it
+// to UTF-8 again, ~1 ms of 430 KB) inside the wrapper.
+const sourceHash = createHash("sha256").update(head).update(bytes).update(tail).digest();
 const cacheFile = join(
   dir,
   "code-cache",
-  `${basename(bundle)}-${hash("sha256", bytes).slice(0, 32)}-${process.version}-${process.arch}.bin`,
+  `${basename(bundle)}-${sourceHash.toString("hex").slice(0, 32)}-${process.version}-${process.arch}.bin`,
 );
 
+/**
+ * A cache file is a SHA-256 of the source's hash and V8's payload, then the payload. V8 checks only the
+ * payload's header (its version and flags, the source's length), not its body: a corrupted or torn file
+ * that it accepted crashed the process (SIGTRAP, SIGSEGV) or ran other code than the bundle. So the digest
+ * is checked before V8 sees the payload (0.4 ms); it ties the payload to this source too. It guards against
+ * damage, not an attacker: whoever can write the cache can write the bundle beside it, so both share one
+ * trust, and the image keeps both root-owned and read-only.
+ */
+const digestOf = (payload: Buffer) => createHash("sha256").update(sourceHash).update(payload).digest();
+
 function readCache(): Buffer | undefined {
+  let file: Buffer;
   try {
-    return readFileSync(cacheFile);
+    file = readFileSync(cacheFile);
   } catch (error) {
     debug("no cache %s: %s", cacheFile, (error as NodeJS.ErrnoException).code);
     return undefined;
   }
+  const payload = file.subarray(32);
+  if (payload.length > 0 && digestOf(payload).equals(file.subarray(0, 32))) return payload;
+  debug("cache %s damaged", cacheFile);
+  return undefined;
 }
 
-/** This run's code cache, written whole or not at all (another process may be reading the folder). */
+/**
+ * This run's code cache, written whole or not at all: to a file of its own ("wx", a random name: pods
+ * often all run as pid 1), renamed into place. The file is opened before V8 serializes the cache (3 ms
+ * or more), so that a folder which cannot be written costs nothing.
+ */
 function writeCache(script: Script): void {
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  const temporary = `${cacheFile}.${randomBytes(6).toString("hex")}.tmp`;
+  let fd: number | undefined;
   try {
     mkdirSync(dirname(cacheFile), { recursive: true });
-    writeFileSync(temporary, script.createCachedData());
+    fd = openSync(temporary, "wx", 0o644);
+    const payload = script.createCachedData();
+    writeFileSync(fd, Buffer.concat([digestOf(payload), payload]));
+    closeSync(fd);
+    fd = undefined;
     renameSync(temporary, cacheFile);
     debug("wrote %s", cacheFile);
   } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(temporary, { force: true });
     debug("cache not written %s: %s", cacheFile, (error as NodeJS.ErrnoException).code);
   }
 }
 
 const cachedData = readCache();
-// The CommonJS wrapper Node itself uses, opened on the source's first line so line numbers stay the same.
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+const script = new Script(`${head}${bytes.toString("utf8")}${tail}`, {
   filename: bundle,
   ...(cachedData !== undefined && { cachedData }),
   importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,

@@ -1,6 +1,6 @@
 // No container engine runs here, so the image is checked where it can be: the Dockerfile's promises.
 // test/preflight/preflight-bundle.test.ts runs the bundle it copies, on its own, against the emulator.
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,6 @@ import { buildBundles } from "../../scripts/build-preflight.ts";
 
 const dockerfile = await readFile(new URL("../../Dockerfile", import.meta.url), "utf8");
 const buildScript = await readFile(new URL("../../scripts/build-preflight.ts", import.meta.url), "utf8");
-const launcher = await readFile(new URL("../../src/cli/code-cache-launcher.ts", import.meta.url), "utf8");
 const packageJson = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
   scripts: Record<string, string>;
 };
@@ -50,7 +49,6 @@ describe("Dockerfile", () => {
       'RUN ["/nodejs/bin/node", "/app/server.mjs", "--help"]',
     ]);
     expect(buildScript).toContain('export const compileCacheDir = "compile-cache";');
-    expect(launcher).toContain('join(\n  dir,\n  "code-cache",');
   });
 
   it("copies every file the build stage's npm script runs, and the scripts they import", async () => {
@@ -76,6 +74,15 @@ describe("Dockerfile", () => {
       const copied = [...dockerfile.matchAll(/\/src\/dist\/(\S+)/g)].map(([, file]) => file ?? "");
       expect(copied.length).toBeGreaterThan(5);
       for (const file of copied) await expect(access(join(folder, file)), file).resolves.toBeUndefined();
+      // The folders the caches stage copies out are the ones the launchers fill beside themselves.
+      const folders = [...dockerfile.matchAll(/COPY --from=caches \S+ \S+ \/app\/(\S+) /g)].map(
+        ([, name]) => name,
+      );
+      expect(folders).toEqual(["code-cache", "compile-cache"]);
+      expect(await readdir(join(folder, "code-cache"))).toEqual([
+        expect.stringMatching(/^preflight\.main\.cjs-[0-9a-f]{32}-v[\d.]+-\w+\.bin$/),
+      ]);
+      expect((await readdir(join(folder, "compile-cache"))).length).toBeGreaterThan(0);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

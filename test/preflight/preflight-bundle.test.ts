@@ -26,9 +26,10 @@ const bundle = join(dir, "preflight.mjs");
 async function helpWithCacheTrace(
   launcher: string,
   user?: number,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ stdout: string; trace: string }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_DEBUG: "spirl-code-cache" };
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [launcher, "--help"], {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [...nodeArgs, launcher, "--help"], {
     env,
     ...(user !== undefined && { uid: user, gid: user }),
   });
@@ -113,9 +114,26 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
       trace: /no cache \S+ ENOENT/,
     },
     {
-      // What another Node's V8 or other V8 flags would meet: a cache V8 refuses.
-      change: "the cache is not V8's",
-      apply: async (copy: string) => writeFile(await cacheFile(copy), "not a code cache"),
+      // V8 checks a cache's header, not its body: damaged bytes it accepted crashed Node (SIGTRAP,
+      // SIGSEGV). The launcher's digest finds them first.
+      change: "the cache's body is damaged",
+      apply: async (copy: string) => {
+        const file = await cacheFile(copy);
+        const bytes = await readFile(file);
+        for (let i = 0; i < 20; i++) bytes.writeUInt8((bytes[1000 + 97 * i] ?? 0) ^ 0x5a, 1000 + 97 * i);
+        await writeFile(file, bytes);
+      },
+      trace: /cache \S+ damaged/,
+    },
+    {
+      // What another Node's V8 would meet: a sound cache, made with other V8 flags, which V8 refuses.
+      change: "V8 refuses the cache",
+      apply: async (copy: string) => {
+        await rm(join(copy, "code-cache"), { recursive: true });
+        expect(
+          (await helpWithCacheTrace(join(copy, "preflight.mjs"), undefined, ["--no-opt"])).trace,
+        ).toMatch(/wrote \S+/);
+      },
       trace: /cache \S+ rejected/,
     },
   ])("compiles anew and replaces the cache when $change", async ({ apply, trace }) => {
