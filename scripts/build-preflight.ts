@@ -44,24 +44,6 @@ const builtinsByRequire: Plugin = {
 };
 
 /**
- * MSAL signs a client assertion with jsonwebtoken only for a certificate credential
- * (`ClientAssertion.createJwt`). The preflight signs in with Workload Identity only (its assertion is the
- * projected token, read from a file), so jsonwebtoken and what it runs at start (semver builds some forty
- * regular expressions) stay out: about 7 ms of the start, by profile. The one call left throws.
- */
-const withoutJsonWebToken: Plugin = {
-  name: "without-jsonwebtoken",
-  setup(context) {
-    context.onResolve({ filter: /^jsonwebtoken$/ }, () => ({ path: "jsonwebtoken", namespace: "left-out" }));
-    context.onLoad({ filter: /^jsonwebtoken$/, namespace: "left-out" }, () => ({
-      contents:
-        'export default { sign() { throw new Error("no certificate credentials here: this bundle signs in with Workload Identity only"); } };',
-      loader: "js",
-    }));
-  },
-};
-
-/**
  * Node's modules the preflight's dependencies import at start but use only off its passing path, loaded on
  * first use instead: zlib (a compressed response), child_process (the CLI credentials, browser sign-in),
  * assert (https-proxy-agent, for a refused CONNECT), timers/promises (a retry's wait). About 5 ms of the
@@ -116,21 +98,30 @@ export function lazyBuiltinSource(name: string): string {
 }
 
 /**
- * debug (under https-proxy-agent) tries `require("supports-color")` for colours; not installed, esbuild
- * leaves the call to run, and Node searches node_modules folders up from the bundle on every start. Here
- * it is absent at build time, as at run time: the require throws and debug goes on without colours.
+ * Packages the preflight's bundle leaves out, each replaced by a stand-in module:
+ * - jsonwebtoken: MSAL signs a client assertion with it only for a certificate credential
+ *   (`ClientAssertion.createJwt`). The preflight signs in with Workload Identity only (its assertion is the
+ *   projected token, read from a file), so jsonwebtoken and what it runs at start (semver builds some forty
+ *   regular expressions) stay out: about 7 ms of the start, by profile. The one call left throws.
+ * - supports-color: debug (under https-proxy-agent) tries `require("supports-color")` for colours; not
+ *   installed, esbuild leaves the call to run, and Node searched node_modules folders up from the bundle on
+ *   every start. Absent at build time as at run time: the require throws and debug goes on without colours.
  */
-const withoutSupportsColor: Plugin = {
-  name: "without-supports-color",
+const leftOut: Record<string, string> = {
+  jsonwebtoken:
+    'export default { sign() { throw new Error("no certificate credentials here: this bundle signs in with Workload Identity only"); } };',
+  "supports-color": 'throw new Error("supports-color is not in this bundle");',
+};
+
+const withoutLeftOut: Plugin = {
+  name: "left-out",
   setup(context) {
-    context.onResolve({ filter: /^supports-color$/ }, () => ({
-      path: "supports-color",
-      namespace: "left-out",
-    }));
-    context.onLoad({ filter: /^supports-color$/, namespace: "left-out" }, () => ({
-      contents: 'throw new Error("supports-color is not in this bundle");',
-      loader: "js",
-    }));
+    const filter = new RegExp(`^(${Object.keys(leftOut).join("|")})$`);
+    context.onResolve({ filter }, (args) => ({ path: args.path, namespace: "left-out" }));
+    context.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => {
+      const contents = leftOut[args.path];
+      return contents === undefined ? undefined : { contents, loader: "js" };
+    });
   },
 };
 
@@ -202,7 +193,7 @@ export async function buildPreflight(outfile: string): Promise<number> {
     // undici (~8 ms of the preflight's start). No code in this bundle builds a FormData body, so the name
     // is `undefined` here. Not in the server's bundle: it carries undici itself.
     define: { FormData: "undefined" },
-    plugins: [withoutJsonWebToken, withoutSupportsColor, lazyBuiltins],
+    plugins: [withoutLeftOut, lazyBuiltins],
   });
   // A CommonJS bundle has no import.meta (esbuild leaves an empty object): no module in it may read one,
   // but `open`, which asks `import.meta.url ? ... : ''` and is only used by browser sign-in.

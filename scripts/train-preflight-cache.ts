@@ -4,31 +4,22 @@
 // `npm run build:bundles`) with the final image's own Node, whose V8 alone can read the cache:
 //   node dist/train-preflight-cache.mjs <folder>/preflight.mjs
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseEnvFile, startEmulator } from "../src/emulator/index.ts";
 
 const keyName = "code-cache-training";
 
-/** The cache files of the launcher's bundle (`<name>.main.cjs-<sha256>-<node>-<arch>.bin`). */
-async function cacheFiles(launcher: string): Promise<string[]> {
-  const folder = join(dirname(launcher), "code-cache");
-  const prefix = `${basename(launcher).replace(/\.mjs$/, ".main.cjs")}-`;
-  const names = await readdir(folder).catch(() => []);
-  return names
-    .filter((name) => name.startsWith(prefix) && name.endsWith(".bin"))
-    .map((name) => join(folder, name));
-}
-
 /**
  * Drops the launcher's old caches (made for earlier bundles: never read again) and trains a new one with
- * a passing preflight. Returns the cache file; throws when the run fails or writes none.
+ * a passing preflight. Returns the cache file the launcher reports it wrote; throws when the run fails or
+ * writes none.
  */
 export async function trainPreflightCache(launcher: string): Promise<string> {
-  await Promise.all((await cacheFiles(launcher)).map((file) => rm(file, { force: true })));
+  await rm(join(dirname(launcher), "code-cache"), { recursive: true, force: true });
   const dir = await mkdtemp(join(tmpdir(), "train-preflight-cache-"));
   const emulator = await startEmulator({ envFile: join(dir, "emulator.env") });
   try {
@@ -45,7 +36,7 @@ export async function trainPreflightCache(launcher: string): Promise<string> {
         throw new Error(`the training preflight failed:\n${error.stdout ?? ""}${error.stderr ?? ""}`);
       },
     );
-    const [written] = await cacheFiles(launcher);
+    const written = /^SPIRL-CODE-CACHE \d+: wrote (\S+)$/m.exec(stderr)?.[1];
     if (!stdout.includes("Preflight passed") || written === undefined)
       throw new Error(`the training preflight wrote no code cache:\n${stdout}${stderr}`);
     return written;
