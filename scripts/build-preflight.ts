@@ -44,16 +44,21 @@ const builtinsByRequire: Plugin = {
 };
 
 /**
- * Node's modules the preflight's dependencies import at start but use only off its passing path, loaded on
- * first use instead: zlib (a compressed response), child_process (the CLI credentials, browser sign-in),
- * assert (https-proxy-agent, for a refused CONNECT), timers/promises (a retry's wait). About 5 ms of the
- * start. Each becomes a stand-in with an accessor per property, named at build time by this same Node 24,
- * that loads the module when first used (see lazyBuiltinSource).
+ * Node's modules that become stand-ins in the preflight's bundle, each with an accessor per property, named
+ * at build time by this same Node 24, that loads the module when first used (see lazyBuiltinSource):
+ * - zlib (a compressed response), child_process (the CLI credentials, browser sign-in), assert
+ *   (https-proxy-agent, for a refused CONNECT), timers/promises (a retry's wait): imported at start but used
+ *   only off the passing path. About 5 ms of the start.
+ * - util: loaded by Node itself, but several of its properties are V8 lazy data properties that load a
+ *   module when their descriptor is read (diff, parseArgs, the SIGINT tracer with worker_threads). esbuild's
+ *   `__toESM` reads every descriptor of a module imported by default (the SDK's logger does), which loaded
+ *   eleven of Node's modules at start: about 2 ms (probe: the descriptor loop over util alone, 1.9-2.2 ms).
+ *   The stand-in's own properties are plain accessors, so reading their descriptors loads nothing.
  */
 const lazyBuiltins: Plugin = {
   name: "lazy-builtins",
   setup(context) {
-    const names = ["zlib", "child_process", "assert", "timers/promises"];
+    const names = ["zlib", "child_process", "assert", "timers/promises", "util"];
     const filter = new RegExp(`^(node:)?(${names.join("|")})$`);
     context.onResolve({ filter }, (args) =>
       args.namespace === "lazy-builtin"
@@ -97,8 +102,22 @@ export function lazyBuiltinSource(name: string): string {
   ].join("\n");
 }
 
+/** The source of the global `ReadableStream`'s stand-in (see `standIns`). Exported for its test. */
+export const readableStreamStandInSource = [
+  "const real = () => globalThis.ReadableStream;",
+  'const tagged = (value) => Object.prototype.toString.call(value) === "[object ReadableStream]";',
+  "export const ReadableStream = new Proxy(function ReadableStream() {}, {",
+  "  get: (_, key) =>",
+  "    key === Symbol.hasInstance ? (value) => tagged(value) && value instanceof real() : Reflect.get(real(), key),",
+  "  construct: (_, args, newTarget) =>",
+  "    Reflect.construct(real(), args, newTarget === ReadableStream ? real() : newTarget),",
+  "  apply: (_, self, args) => Reflect.apply(real(), self, args),",
+  "});",
+].join("\n");
+
+const readableStreamGlobal = "stand-in:readable-stream-global";
 /**
- * Packages the preflight's bundle leaves out, each replaced by a stand-in module:
+ * Modules of the preflight's bundle replaced by stand-ins, by the name they are imported by:
  * - jsonwebtoken: MSAL signs a client assertion with it only for a certificate credential
  *   (`ClientAssertion.createJwt`). The preflight signs in with Workload Identity only (its assertion is the
  *   projected token, read from a file), so jsonwebtoken and what it runs at start (semver builds some forty
@@ -106,20 +125,27 @@ export function lazyBuiltinSource(name: string): string {
  * - supports-color: debug (under https-proxy-agent) tries `require("supports-color")` for colours; not
  *   installed, esbuild leaves the call to run, and Node searched node_modules folders up from the bundle on
  *   every start. Absent at build time as at run time: the require throws and debug goes on without colours.
+ * - the global `ReadableStream` ({@link readableStreamGlobal}, put in place of the global by esbuild's
+ *   `inject`): the SDK's pipeline asks `body instanceof ReadableStream` of every request body, and that
+ *   global is a getter which loads Node's web streams, about 2 ms between the key read and the encrypt, on
+ *   the critical path (by profile). Every web stream carries the tag "ReadableStream" (Symbol.toStringTag
+ *   on its prototype), so a value without it is answered `false` without loading them; one with it is
+ *   checked against the real class. Anything else (`new`, a static, a subclass) goes to the real global.
  */
-const leftOut: Record<string, string> = {
+const standIns: Record<string, string> = {
   jsonwebtoken:
     'export default { sign() { throw new Error("no certificate credentials here: this bundle signs in with Workload Identity only"); } };',
   "supports-color": 'throw new Error("supports-color is not in this bundle");',
+  [readableStreamGlobal]: readableStreamStandInSource,
 };
 
-const withoutLeftOut: Plugin = {
-  name: "left-out",
+const withStandIns: Plugin = {
+  name: "stand-ins",
   setup(context) {
-    const filter = new RegExp(`^(${Object.keys(leftOut).join("|")})$`);
-    context.onResolve({ filter }, (args) => ({ path: args.path, namespace: "left-out" }));
-    context.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => {
-      const contents = leftOut[args.path];
+    const filter = new RegExp(`^(${Object.keys(standIns).join("|")})$`);
+    context.onResolve({ filter }, (args) => ({ path: args.path, namespace: "stand-in" }));
+    context.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => {
+      const contents = standIns[args.path];
       return contents === undefined ? undefined : { contents, loader: "js" };
     });
   },
@@ -193,7 +219,8 @@ export async function buildPreflight(outfile: string): Promise<number> {
     // undici (~8 ms of the preflight's start). No code in this bundle builds a FormData body, so the name
     // is `undefined` here. Not in the server's bundle: it carries undici itself.
     define: { FormData: "undefined" },
-    plugins: [withoutLeftOut, lazyBuiltins],
+    inject: [readableStreamGlobal],
+    plugins: [withStandIns, lazyBuiltins],
   });
   // A CommonJS bundle has no import.meta (esbuild leaves an empty object): no module in it may read one,
   // but `open`, which asks `import.meta.url ? ... : ''` and is only used by browser sign-in.
@@ -202,7 +229,7 @@ export async function buildPreflight(outfile: string): Promise<number> {
   for (const input of Object.keys(output.inputs))
     if (
       input !== "node_modules/open/index.js" &&
-      !/^[a-z-]+:/.test(input) && // a plugin's module (left-out:..., lazy-builtin:...), not a file
+      !/^[a-z-]+:/.test(input) && // a plugin's module (stand-in:..., lazy-builtin:...), not a file
       (await readFile(join(repoRoot, input), "utf8")).includes("import.meta")
     )
       throw new Error(`${input} reads import.meta, which the preflight's CommonJS bundle does not have`);
