@@ -85,6 +85,30 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     expect(callCounts(run).hsmCalls).toBe(5);
   });
 
+  // Entra's path is the longer one (its token takes longest), so the token's request goes out first and the
+  // HSM's connections are dialled after it (the order of the CONNECTs in the emulator's log; no time asserted).
+  it("dials Entra before the HSM", async () => {
+    await emulator.admin("DELETE", "/requests");
+    // A drawn latency fault is what logs each CONNECT.
+    expect((await emulator.admin("POST", "/faults", { kind: "latency", latencyMs: 20 })).status).toBe(201);
+    try {
+      const run = await runWithEmulatorEnv(emulator, [bundle], {
+        SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: await emulatorHsmUrl(emulator),
+        SPIRL_KEYWRAP_AZURE_KEY_NAME: "bundle-key",
+      });
+      expect(run.exitCode, run.stderr).toBe(0);
+    } finally {
+      await emulator.admin("DELETE", "/faults");
+    }
+    const { entries } = (await emulator.admin("GET", "/requests")).json as {
+      entries: { operation: string; time: string }[];
+    };
+    const connects = entries
+      .filter((entry) => entry.operation.startsWith("connect-"))
+      .sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    expect(connects.map((entry) => entry.operation)).toEqual(["connect-entra", "connect-hsm", "connect-hsm"]);
+  });
+
   // The build trained the cache with a whole preflight: it holds the functions that run compiled, which a
   // cache made when the bundle was compiled (or by --help) does not.
   it("starts from the code cache the build trained with a whole run", async () => {
@@ -205,9 +229,10 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
   });
 
   // Reading the global FormData loaded undici (~8 ms of the start), on the first request; zlib, child_process,
-  // assert and timers/promises are the built-ins the build loads on first use (each only off this path).
-  it("passes without loading undici or the built-ins it loads on first use", async () => {
-    const probe = `data:text/javascript,process.on("exit",()=>process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m)=>/undici|zlib|child_process|NativeModule assert|timers\\/promises/.test(m)))))`;
+  // assert and timers/promises are the built-ins the build loads on first use (each only off this path);
+  // the global ReadableStream loaded the web streams, and util's descriptors diff and worker_threads.
+  it("passes without loading undici, web streams or the built-ins it loads on first use", async () => {
+    const probe = `data:text/javascript,process.on("exit",()=>process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m)=>/undici|zlib|child_process|NativeModule assert|timers\\/promises|webstreams|util\\/diff|worker_threads/.test(m)))))`;
     const run = await runWithEmulatorEnv(emulator, ["--import", probe, bundle], {
       SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: await emulatorHsmUrl(emulator),
       SPIRL_KEYWRAP_AZURE_KEY_NAME: "bundle-key",
