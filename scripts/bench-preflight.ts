@@ -1,5 +1,5 @@
 // `node scripts/bench-preflight.ts [runs]` (`npm run bench:preflight` builds first): wall time of the
-// bundled preflight (dist/preflight.mjs), the CLI (`spirl-keywrap preflight`, as the bin runs it) and
+// bundled preflight (dist/preflight.mjs, with the image entrypoint's Node options), the CLI (`spirl-keywrap preflight`, as the bin runs it) and
 // the Go peer (bench/go-peer: the same check with the unmodified Azure SDK for Go), interleaved run by
 // run against one emulator at an added round trip of 0 and 20 ms. The latency fault is a network
 // round trip: every request pays it, the 401 challenge included, and each new connection pays it
@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseEnvFile, type RequestLogEntry, startEmulator } from "../src/emulator/index.ts";
+import { preflightNodeOptions } from "../src/local-cluster/index.ts";
 
 const run = promisify(execFile);
 // 15 by default: the Go peer's runs at 0 ms spread widely (26-125 ms seen), and its median moves the ratio.
@@ -43,7 +44,8 @@ interface Contender {
 }
 const contenders: readonly Contender[] = [
   { name: "go-peer", file: goPeer, args: [] },
-  { name: "bundle", file: process.execPath, args: [bundle] },
+  // As the image's entrypoint runs it.
+  { name: "bundle", file: process.execPath, args: [...preflightNodeOptions, bundle] },
   { name: "cli", file: process.execPath, args: [cliMain, "preflight"] },
 ];
 
