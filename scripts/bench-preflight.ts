@@ -1,17 +1,18 @@
 // `node scripts/bench-preflight.ts [runs]` (`npm run bench:preflight` builds first): wall time of the
-// bundled preflight (dist/preflight.mjs, with the image entrypoint's Node options), the CLI (`spirl-keywrap preflight`, as the bin runs it) and
-// the Go peer (bench/go-peer: the same check with the unmodified Azure SDK for Go), interleaved run by
-// run against one emulator at an added round trip of 0 and 20 ms. The latency fault is a network
-// round trip: every request pays it, the 401 challenge included, and each new connection pays it
-// twice more (CONNECT answer, TLS handshake). Prints medians, ranges, ratios vs the Go peer, and the
-// requests of one run by host and operation from the emulator's log (connections as connect-*).
+// bundled preflight (dist/preflight.mjs, with the image entrypoint's Node options), the CLI
+// (`spirl-keywrap preflight`, as the bin runs it) and the Go peer (bench/go-peer: the same check with
+// the unmodified Azure SDK for Go), interleaved run by run against one emulator at an added round trip
+// of 0 and 20 ms. The latency fault is a network round trip: every request pays it, the 401 challenge
+// included, and each new connection pays it twice more (CONNECT answer, TLS handshake). Prints medians,
+// ranges, ratios vs the Go peer, and the requests of one run by host and operation from the emulator's
+// log (connections as connect-*).
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseEnvFile, type RequestLogEntry, startEmulator } from "../src/emulator/index.ts";
-import { preflightNodeOptions } from "../src/local-cluster/index.ts";
+import { preflightNodeOptions } from "../src/local-cluster/project-images.ts";
 
 const run = promisify(execFile);
 // 15 by default: the Go peer's runs at 0 ms spread widely (26-125 ms seen), and its median moves the ratio.

@@ -44,21 +44,16 @@ const builtinsByRequire: Plugin = {
 };
 
 /**
- * Node's modules that become stand-ins in the preflight's bundle, each with an accessor per property, named
- * at build time by this same Node 24, that loads the module when first used (see lazyBuiltinSource):
- * - zlib (a compressed response), child_process (the CLI credentials, browser sign-in), assert
- *   (https-proxy-agent, for a refused CONNECT), timers/promises (a retry's wait): imported at start but used
- *   only off the passing path. About 5 ms of the start.
- * - util: loaded by Node itself, but several of its properties are V8 lazy data properties that load a
- *   module when their descriptor is read (diff, parseArgs, the SIGINT tracer with worker_threads). esbuild's
- *   `__toESM` reads every descriptor of a module imported by default (the SDK's logger does), which loaded
- *   eleven of Node's modules at start: about 2 ms (probe: the descriptor loop over util alone, 1.9-2.2 ms).
- *   The stand-in's own properties are plain accessors, so reading their descriptors loads nothing.
+ * Node's modules the preflight's dependencies import at start but use only off its passing path, loaded on
+ * first use instead: zlib (a compressed response), child_process (the CLI credentials, browser sign-in),
+ * assert (https-proxy-agent, for a refused CONNECT), timers/promises (a retry's wait). About 5 ms of the
+ * start. Each becomes a stand-in with an accessor per property, named at build time by this same Node 24,
+ * that loads the module when first used (see lazyBuiltinSource).
  */
 const lazyBuiltins: Plugin = {
   name: "lazy-builtins",
   setup(context) {
-    const names = ["zlib", "child_process", "assert", "timers/promises", "util"];
+    const names = ["zlib", "child_process", "assert", "timers/promises"];
     const filter = new RegExp(`^(node:)?(${names.join("|")})$`);
     context.onResolve({ filter }, (args) =>
       args.namespace === "lazy-builtin"
@@ -106,13 +101,32 @@ export function lazyBuiltinSource(name: string): string {
 export const readableStreamStandInSource = [
   "const real = () => globalThis.ReadableStream;",
   'const tagged = (value) => Object.prototype.toString.call(value) === "[object ReadableStream]";',
+  "// Read through a subclass too (its prototype chain reaches this one): answers for that class then.",
+  "function hasInstance(value) {",
+  "  if (this !== ReadableStream) return Function.prototype[Symbol.hasInstance].call(this, value);",
+  "  return tagged(value) && value instanceof real();",
+  "}",
   "export const ReadableStream = new Proxy(function ReadableStream() {}, {",
-  "  get: (_, key) =>",
-  "    key === Symbol.hasInstance ? (value) => tagged(value) && value instanceof real() : Reflect.get(real(), key),",
+  "  get: (_, key) => (key === Symbol.hasInstance ? hasInstance : Reflect.get(real(), key)),",
+  "  has: (_, key) => Reflect.has(real(), key),",
+  "  set: (_, key, value) => Reflect.set(real(), key, value),",
   "  construct: (_, args, newTarget) =>",
   "    Reflect.construct(real(), args, newTarget === ReadableStream ? real() : newTarget),",
   "  apply: (_, self, args) => Reflect.apply(real(), self, args),",
   "});",
+].join("\n");
+
+/** The source of `util`'s stand-in (see `standIns`). Exported for its test. */
+export const utilStandInSource = [
+  'const real = require("node:util");',
+  "// Object.keys and the names read no descriptor, so they load nothing.",
+  "const enumerable = new Set(Object.keys(real));",
+  "for (const name of Object.getOwnPropertyNames(real))",
+  "  Object.defineProperty(module.exports, name, {",
+  "    get: () => real[name],",
+  "    set: (value) => { real[name] = value; },",
+  "    enumerable: enumerable.has(name),",
+  "  });",
 ].join("\n");
 
 const readableStreamGlobal = "stand-in:readable-stream-global";
@@ -125,25 +139,38 @@ const readableStreamGlobal = "stand-in:readable-stream-global";
  * - supports-color: debug (under https-proxy-agent) tries `require("supports-color")` for colours; not
  *   installed, esbuild leaves the call to run, and Node searched node_modules folders up from the bundle on
  *   every start. Absent at build time as at run time: the require throws and debug goes on without colours.
+ * - util: several of its properties are V8 lazy data properties that load a module when their descriptor is
+ *   read (diff, parseArgs, the SIGINT tracer with worker_threads). esbuild's `__toESM` reads every
+ *   descriptor of a module imported by default (the SDK's logger does), which loaded eleven of Node's
+ *   modules at start, about 2 ms (a descriptor loop over util alone: 1.9-2.2 ms). The stand-in has an
+ *   accessor for each of the real module's properties, named when it starts (so it matches the Node that
+ *   runs it), reading and writing through; reading those accessors' descriptors loads nothing.
  * - the global `ReadableStream` ({@link readableStreamGlobal}, put in place of the global by esbuild's
  *   `inject`): the SDK's pipeline asks `body instanceof ReadableStream` of every request body, and that
  *   global is a getter which loads Node's web streams, about 2 ms between the key read and the encrypt, on
- *   the critical path (by profile). Every web stream carries the tag "ReadableStream" (Symbol.toStringTag
- *   on its prototype), so a value without it is answered `false` without loading them; one with it is
- *   checked against the real class. Anything else (`new`, a static, a subclass) goes to the real global.
+ *   the critical path (by profile). Node's web streams carry the tag "ReadableStream" (Symbol.toStringTag
+ *   on their prototype), so a value without it is answered `false` without loading them; one with it is
+ *   checked against the real class (a stream whose subclass changes its tag would be missed; none is made
+ *   in this bundle). `new`, statics, `in` and subclasses go to the real global.
  */
 const standIns: Record<string, string> = {
   jsonwebtoken:
     'export default { sign() { throw new Error("no certificate credentials here: this bundle signs in with Workload Identity only"); } };',
   "supports-color": 'throw new Error("supports-color is not in this bundle");',
+  util: utilStandInSource,
   [readableStreamGlobal]: readableStreamStandInSource,
 };
 
 const withStandIns: Plugin = {
   name: "stand-ins",
   setup(context) {
-    const filter = new RegExp(`^(${Object.keys(standIns).join("|")})$`);
-    context.onResolve({ filter }, (args) => ({ path: args.path, namespace: "stand-in" }));
+    const filter = new RegExp(`^(node:)?(${Object.keys(standIns).join("|")})$`);
+    // What a stand-in requires itself (util's real module) is not replaced.
+    context.onResolve({ filter }, (args) =>
+      args.namespace === "stand-in"
+        ? undefined
+        : { path: args.path.replace(/^node:/, ""), namespace: "stand-in" },
+    );
     context.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => {
       const contents = standIns[args.path];
       return contents === undefined ? undefined : { contents, loader: "js" };

@@ -118,10 +118,11 @@ export class ManagedHsmKeyClient {
   /**
    * Starts the token request the SDK will make after the HSM's 401 challenge (the HSM's resource, this
    * tenant, CAE on), so that Entra's round trips run beside the HSM's connection and challenge instead
-   * of after them. A challenge naming another tenant or resource just makes its own request.
+   * of after them. A challenge naming another tenant or resource just makes its own request. Returns
+   * whether a request was started (not without a tenant).
    */
-  prefetchToken(options: { readonly tenantId: string | undefined } & CallOptions): void {
-    if (options.tenantId === undefined || options.tenantId === "") return;
+  prefetchToken(options: { readonly tenantId: string | undefined } & CallOptions): boolean {
+    if (options.tenantId === undefined || options.tenantId === "") return false;
     // The HSM's resource is its host without the HSM's name: https://managedhsm.azure.net.
     const resource = `https://${this.#vaultHost.slice(this.#vaultHost.indexOf(".") + 1)}`;
     this.#prefetching.prefetch([`${resource}/.default`], {
@@ -129,6 +130,7 @@ export class ManagedHsmKeyClient {
       enableCae: true,
       abortSignal: (options.deadline ?? createDeadline(this.#defaultTimeoutMs)).signal,
     });
+    return true;
   }
 
   /**

@@ -6,18 +6,10 @@ const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.met
 
 /** The chart's image repository; its tag is ignored (the local node runs this checkout's bundles). */
 export const keywrapImage = "ghcr.io/spirl/spirl-keywrap";
-/**
- * Node's options before the preflight's launcher in the image's entrypoint: a young generation of 16 MiB
- * from the start. A preflight allocates about 10 MB as it loads the SDKs and runs; from V8's default 1 MiB
- * that took three scavenges (~6 ms by --trace-gc), each copying objects that live to the end; 16 MiB holds
- * the whole run (none). Measured interleaved at 0 ms added round trip (60 runs each): 91 -> 87 ms; peak RSS
- * unchanged (66.6 MB: the young generation's pages are touched only as they are used). Heap sizes are not
- * in V8's flag hash, so Node's code caches (its own and the preflight's) are still accepted; any other V8
- * flag here would be refused them and cost ~12 ms of loading Node's modules.
- */
+/** Node's options before the preflight's launcher in the image's entrypoint (why: see the Dockerfile). */
 export const preflightNodeOptions = ["--min-semi-space-size=16"] as const;
 
-/** The image's ENTRYPOINT (the Dockerfile's, checked by test/image/dockerfile.test.ts): the preflight. */
+/** The image's ENTRYPOINT, as the Dockerfile has it (test/image/dockerfile.test.ts): the preflight. */
 export const preflightEntrypoint = [
   "/nodejs/bin/node",
   ...preflightNodeOptions,

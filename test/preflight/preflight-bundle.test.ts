@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildPreflight, buildTrainer } from "../../scripts/build-preflight.ts";
+import { preflightNodeOptions } from "../../src/local-cluster/project-images.ts";
 import { useEmulator } from "../helpers/emulator.ts";
 import {
   callCounts,
@@ -85,8 +86,8 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     expect(callCounts(run).hsmCalls).toBe(5);
   });
 
-  // Entra's path is the longer one (its token takes longest), so the token's request goes out first and the
-  // HSM's connections are dialled after it (the order of the CONNECTs in the emulator's log; no time asserted).
+  // Entra's path is the longer one (its token takes longest), so the token's request goes out first and
+  // the HSM's connections are dialled after it (the CONNECTs' order in the emulator's log; no time asserted).
   it("dials Entra before the HSM", async () => {
     await emulator.admin("DELETE", "/requests");
     // A drawn latency fault is what logs each CONNECT.
@@ -101,12 +102,13 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
       await emulator.admin("DELETE", "/faults");
     }
     const { entries } = (await emulator.admin("GET", "/requests")).json as {
-      entries: { operation: string; time: string }[];
+      entries: { operation: string }[];
     };
-    const connects = entries
+    // The log is in order of arrival; the HSM's connections after Entra's, however many.
+    const [first, ...rest] = entries
       .filter((entry) => entry.operation.startsWith("connect-"))
-      .sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
-    expect(connects.map((entry) => entry.operation)).toEqual(["connect-entra", "connect-hsm", "connect-hsm"]);
+      .map((entry) => entry.operation);
+    expect([first, new Set(rest)]).toEqual(["connect-entra", new Set(["connect-hsm"])]);
   });
 
   // The build trained the cache with a whole preflight: it holds the functions that run compiled, which a
@@ -116,6 +118,9 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
     expect(stdout).toMatch(/^Usage: spirl-keywrap preflight/);
     expect(trace).toMatch(accepted);
     expect(trace).not.toMatch(/wrote/);
+    // With the image entrypoint's Node options too: V8 refuses a cache made under other flags, and these
+    // are worth their place only while it does not count them (heap sizes).
+    expect((await helpWithCacheTrace(bundle, undefined, preflightNodeOptions)).trace).toMatch(accepted);
     const copy = await copyWithoutCache("preflight-help-cache-");
     try {
       expect((await helpWithCacheTrace(join(copy, "preflight.mjs"))).trace).toMatch(/no cache \S+ ENOENT/);
