@@ -71,6 +71,21 @@ const lazyBuiltins: Plugin = {
 const functionOwn = new Set(["length", "name", "prototype", "arguments", "caller"]);
 
 /**
+ * CommonJS lines that give `module.exports` an accessor per `[name, enumerable]` of `entries` (a JavaScript
+ * expression), reading and writing through to `load()`: the one shape of every built-in's stand-in.
+ */
+function forwardingAccessors(entries: string): string[] {
+  return [
+    `for (const [name, enumerable] of ${entries})`,
+    "  Object.defineProperty(module.exports, name, {",
+    "    get: () => load()[name],",
+    "    set: (value) => { load()[name] = value; },",
+    "    enumerable,",
+    "  });",
+  ];
+}
+
+/**
  * The CommonJS source of `name`'s lazy stand-in: every own property of the real module (read here, by the
  * Node that builds) as an accessor that loads the module on first use, enumerable as the real one is; a
  * callable module (assert) is a function that forwards calls and `new`. Exported for its test.
@@ -88,12 +103,7 @@ export function lazyBuiltinSource(name: string): string {
         ? "function (...args) { return new.target ? Reflect.construct(load(), args, new.target) : load().apply(this, args); }"
         : "{}"
     };`,
-    `for (const [name, enumerable] of ${JSON.stringify(own)})`,
-    "  Object.defineProperty(module.exports, name, {",
-    "    get: () => load()[name],",
-    "    set: (value) => { load()[name] = value; },",
-    "    enumerable,",
-    "  });",
+    ...forwardingAccessors(JSON.stringify(own)),
   ].join("\n");
 }
 
@@ -119,14 +129,10 @@ export const readableStreamStandInSource = [
 /** The source of `util`'s stand-in (see `standIns`). Exported for its test. */
 export const utilStandInSource = [
   'const real = require("node:util");',
+  "const load = () => real;",
   "// Object.keys and the names read no descriptor, so they load nothing.",
-  "const enumerable = new Set(Object.keys(real));",
-  "for (const name of Object.getOwnPropertyNames(real))",
-  "  Object.defineProperty(module.exports, name, {",
-  "    get: () => real[name],",
-  "    set: (value) => { real[name] = value; },",
-  "    enumerable: enumerable.has(name),",
-  "  });",
+  "const keys = new Set(Object.keys(real));",
+  ...forwardingAccessors("Object.getOwnPropertyNames(real).map((name) => [name, keys.has(name)])"),
 ].join("\n");
 
 const readableStreamGlobal = "stand-in:readable-stream-global";

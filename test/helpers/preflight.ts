@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { ServerResponse } from "node:http";
 import { execa } from "execa";
 import { expect, vi } from "vitest";
-import { parseEnvFile } from "../../src/emulator/index.ts";
+import { parseEnvFile, type RequestLogEntry } from "../../src/emulator/index.ts";
 import { type FailureCode, failureCatalogue } from "../../src/preflight/index.ts";
 import type { TestEmulator } from "./emulator.ts";
 import { recordProducedFailure } from "./produced-failures.ts";
@@ -63,6 +63,27 @@ export async function runWithEmulatorEnv(
     stderr: result.stderr,
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * One passing `run` under an added round trip of `latencyMs`, returning the emulator's log of it. A drawn
+ * latency fault is what logs each CONNECT; it also makes every request last a round trip, so requests in
+ * flight together show as overlapping intervals in the log (no time is asserted).
+ */
+export async function loggedRun(
+  emulator: TestEmulator,
+  latencyMs: number,
+  run: () => Promise<PreflightRun>,
+): Promise<RequestLogEntry[]> {
+  await emulator.admin("DELETE", "/requests");
+  expect((await emulator.admin("POST", "/faults", { kind: "latency", latencyMs })).status).toBe(201);
+  try {
+    const result = await run();
+    expect(result.exitCode, result.stderr).toBe(0);
+    return ((await emulator.admin("GET", "/requests")).json as { entries: RequestLogEntry[] }).entries;
+  } finally {
+    await emulator.admin("DELETE", "/faults");
+  }
 }
 
 /** Runs the preflight CLI with the emulator's env file plus SPIRL_KEYWRAP_* variables, like an init container. */

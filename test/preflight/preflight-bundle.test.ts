@@ -14,6 +14,7 @@ import {
   createTestKey,
   emulatorHsmUrl,
   expectFailureCode,
+  loggedRun,
   runWithEmulatorEnv,
 } from "../helpers/preflight.ts";
 
@@ -89,21 +90,12 @@ describe("dist/preflight.mjs", { timeout: 60_000 }, () => {
   // Entra's path is the longer one (its token takes longest), so the token's request goes out first and
   // the HSM's connections are dialled after it (the CONNECTs' order in the emulator's log; no time asserted).
   it("dials Entra before the HSM", async () => {
-    await emulator.admin("DELETE", "/requests");
-    // A drawn latency fault is what logs each CONNECT.
-    expect((await emulator.admin("POST", "/faults", { kind: "latency", latencyMs: 20 })).status).toBe(201);
-    try {
-      const run = await runWithEmulatorEnv(emulator, [bundle], {
+    const entries = await loggedRun(emulator, 20, async () =>
+      runWithEmulatorEnv(emulator, [bundle], {
         SPIRL_KEYWRAP_AZURE_KEY_VAULT_URL: await emulatorHsmUrl(emulator),
         SPIRL_KEYWRAP_AZURE_KEY_NAME: "bundle-key",
-      });
-      expect(run.exitCode, run.stderr).toBe(0);
-    } finally {
-      await emulator.admin("DELETE", "/faults");
-    }
-    const { entries } = (await emulator.admin("GET", "/requests")).json as {
-      entries: { operation: string }[];
-    };
+      }),
+    );
     // The log is in order of arrival; the HSM's connections after Entra's, however many.
     const [first, ...rest] = entries
       .filter((entry) => entry.operation.startsWith("connect-"))

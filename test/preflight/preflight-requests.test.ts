@@ -1,20 +1,12 @@
 // The requests one passing run makes, from the emulator's log: what the preflight costs on the wire.
 // Behaviour only (counts), never time: the benchmark (`npm run bench:preflight`) reports the time.
 import { beforeAll, describe, expect, it } from "vitest";
+import type { RequestLogEntry as LogEntry } from "../../src/emulator/index.ts";
 import { useEmulator } from "../helpers/emulator.ts";
-import { createTestKey, runPreflightCli } from "../helpers/preflight.ts";
+import { createTestKey, loggedRun, runPreflightCli } from "../helpers/preflight.ts";
 
 const emulator = useEmulator();
 const keyName = "requests-key";
-
-interface LogEntry {
-  readonly operation: string;
-  readonly status: number;
-  readonly hsm?: string;
-  /** When the emulator received the request and when it answered (ISO 8601, its own clock). */
-  readonly time: string;
-  readonly answered?: string;
-}
 
 /** The one entry of `operation` answered with `status`. */
 function only(entries: readonly LogEntry[], operation: string, status: number): LogEntry {
@@ -29,20 +21,9 @@ function overlap(a: LogEntry, b: LogEntry): boolean {
   return Date.parse(a.time) < answered(b) && Date.parse(b.time) < answered(a);
 }
 
-/** One passing run under an added round trip, returning the emulator's log of it. */
-async function loggedRun(latencyMs: number): Promise<LogEntry[]> {
-  await emulator.admin("DELETE", "/requests");
-  // A drawn latency fault is what logs each CONNECT; it also makes every request last a round trip, so
-  // requests in flight together show as overlapping intervals in the log (no time is asserted).
-  expect((await emulator.admin("POST", "/faults", { kind: "latency", latencyMs })).status).toBe(201);
-  try {
-    const run = await runPreflightCli(emulator, { keyName });
-    expect(run.exitCode, run.stderr).toBe(0);
-    return ((await emulator.admin("GET", "/requests")).json as { entries: LogEntry[] }).entries;
-  } finally {
-    await emulator.admin("DELETE", "/faults");
-  }
-}
+/** One passing run of the CLI under an added round trip, returning the emulator's log of it. */
+const loggedCliRun = (latencyMs: number) =>
+  loggedRun(emulator, latencyMs, () => runPreflightCli(emulator, { keyName }));
 
 beforeAll(async () => {
   await createTestKey(emulator, keyName);
@@ -51,7 +32,7 @@ beforeAll(async () => {
 describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
   it("uses two HSM connections, dialled together, and one challenge for all its requests", async () => {
     {
-      const entries = await loggedRun(0);
+      const entries = await loggedCliRun(0);
       const hsm = entries.filter((entry) => entry.hsm !== undefined);
       // The first connection and its spare (for the two decrypts in flight together); no third.
       expect(hsm.filter((entry) => entry.operation === "connect-hsm")).toHaveLength(2);
@@ -67,7 +48,7 @@ describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
   });
 
   it("asks Entra for its token while the HSM's connection and challenge are in flight", async () => {
-    const entries = await loggedRun(50);
+    const entries = await loggedCliRun(50);
     const challenge = only(entries, "getKey", 401);
     const token = only(entries, "token", 200);
     // Before, the token was asked for only after the challenge's answer named the resource.
@@ -79,7 +60,7 @@ describe("the requests of one passing preflight", { timeout: 60_000 }, () => {
   });
 
   it("sends the decrypt and the negative decrypt together, on the two connections", async () => {
-    const entries = await loggedRun(100);
+    const entries = await loggedCliRun(100);
     const decrypt = only(entries, "decrypt", 200);
     const negative = only(entries, "decrypt", 400);
     expect(overlap(decrypt, negative), JSON.stringify({ decrypt, negative })).toBe(true);
